@@ -1,0 +1,147 @@
+//! The SQL frontend: plain SQL migration files, and SQL lifted out of Python migrations.
+
+pub mod postgres;
+
+use crate::discover::{SqlFile, SqlRole};
+use crate::model::{
+    Change, Downgrade, Framework, Migration, Op, ParseIssue, Span, Statement,
+};
+use crate::overrides;
+use std::sync::Arc;
+
+/// One statement's operations, each with the span it came from.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedStatement {
+    pub span: Span,
+    pub changes: Vec<(Op, Span)>,
+}
+
+/// The result of parsing a SQL text.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedSql {
+    pub statements: Vec<ParsedStatement>,
+    pub issues: Vec<ParseIssue>,
+    /// Comments with their spans, for overrides.
+    pub comments: Vec<(Span, String)>,
+}
+
+impl ParsedSql {
+    /// Moves every span by `by` bytes (the text was a slice of a larger file).
+    pub fn shift(mut self, by: usize) -> Self {
+        for st in &mut self.statements {
+            st.span = st.span.shift(by);
+            for (_, s) in &mut st.changes {
+                *s = s.shift(by);
+            }
+        }
+        for i in &mut self.issues {
+            i.span = i.span.shift(by);
+        }
+        for (s, _) in &mut self.comments {
+            *s = s.shift(by);
+        }
+        self
+    }
+}
+
+/// Whether a line holds only a SQL comment (so an override above it still reaches the statement
+/// below).
+pub fn is_sql_comment_line(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("--") || t.starts_with("/*") || t.starts_with('*')
+}
+
+/// dbmate keeps both directions in one file under `-- migrate:up` and `-- migrate:down`.
+/// Returns the byte ranges of the up and down sections when the markers are there.
+pub fn dbmate_sections(text: &str) -> Option<(std::ops::Range<usize>, Option<std::ops::Range<usize>>)> {
+    let find = |marker: &str| -> Option<(usize, usize)> {
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let t = line.trim();
+            if t.strip_prefix("--")
+                .map(|r| r.trim_start().starts_with(marker))
+                .unwrap_or(false)
+            {
+                return Some((offset, offset + line.len()));
+            }
+            offset += line.len();
+        }
+        None
+    };
+    let (_, up_body) = find("migrate:up")?;
+    match find("migrate:down") {
+        Some((down_start, down_body)) if down_start >= up_body => {
+            Some((up_body..down_start, Some(down_body..text.len())))
+        }
+        _ => Some((up_body..text.len(), None)),
+    }
+}
+
+/// Builds the statements, changes and overrides of a migration from parsed SQL.
+pub fn fill_migration(m: &mut Migration, parsed: ParsedSql, source: &str) {
+    let mut statements: Vec<Statement> = parsed
+        .statements
+        .iter()
+        .map(|s| Statement {
+            span: s.span,
+            override_index: None,
+        })
+        .collect();
+    m.overrides = overrides::attach(source, &parsed.comments, &mut statements, is_sql_comment_line);
+    for (i, st) in parsed.statements.into_iter().enumerate() {
+        for (op, span) in st.changes {
+            m.changes.push(Change {
+                op,
+                span,
+                statement: i,
+            });
+        }
+    }
+    m.statements = statements;
+    m.issues.extend(parsed.issues);
+}
+
+/// Reads one SQL migration file (already decoded) into a [`Migration`].
+pub fn read_sql_migration(file: &SqlFile, source: Arc<str>) -> Migration {
+    let mut m = Migration::new(file.id(), file.rel.clone(), Framework::Sql, source.clone());
+    m.name = file
+        .rel
+        .rsplit('/')
+        .next()
+        .unwrap_or(&file.rel)
+        .to_string();
+    m.history = file.history.clone();
+    m.repeatable = file.role == SqlRole::Repeatable;
+    let text: &str = &source;
+    match dbmate_sections(text) {
+        Some((up, down)) => {
+            let parsed = postgres::parse(&text[up.clone()]).shift(up.start);
+            fill_migration(&mut m, parsed, text);
+            m.downgrade = match down {
+                Some(range) => downgrade_from_sql(&text[range], None),
+                None => Downgrade::Absent,
+            };
+        }
+        None => {
+            let parsed = postgres::parse(text);
+            fill_migration(&mut m, parsed, text);
+        }
+    }
+    m
+}
+
+/// A downgrade read from SQL text: empty when it holds no statements.
+pub fn downgrade_from_sql(text: &str, path: Option<std::path::PathBuf>) -> Downgrade {
+    let parsed = postgres::parse(text);
+    let changes: Vec<Op> = parsed
+        .statements
+        .into_iter()
+        .flat_map(|s| s.changes.into_iter().map(|(op, _)| op))
+        .filter(|op| !matches!(op, Op::Neutral { .. }))
+        .collect();
+    if changes.is_empty() {
+        Downgrade::Empty
+    } else {
+        Downgrade::Present { path, changes }
+    }
+}

@@ -1,0 +1,414 @@
+//! The `rollsafe` command line. Everything but argument handling and printing lives in the
+//! library.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use rollsafe::lint::{self, Settings};
+use rollsafe::project::Project;
+use rollsafe::report::{self, HumanOptions};
+use rollsafe::git::Repo;
+use rollsafe::rollback::{Side, VerdictKind};
+use rollsafe::rules::{Rule, Severity};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes, as documented in the README.
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "rollsafe",
+    version,
+    about = "Static analyzer for database migrations: expand/contract classification and \
+             rollback verdicts"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint migrations: every migration under the project root, or only the given paths.
+    Check {
+        /// Files or folders to report on (the whole history is still replayed for context).
+        paths: Vec<PathBuf>,
+        /// Project root (default: the nearest folder upwards holding `.git` or
+        /// `rollsafe.toml`, else the current folder).
+        #[arg(long)]
+        root: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+        /// List every migration with each change classified expand / contract / neutral /
+        /// opaque.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Is rolling the app back to TARGET schema-compatible with the database as it is now?
+    /// TARGET is a git revision (tag, branch, sha, HEAD~3) or a migration id.
+    Rollback {
+        target: String,
+        /// Compare with the migrations at this git revision instead of the working tree.
+        #[arg(long, value_name = "REV")]
+        from: Option<String>,
+        /// The migration ids applied to the database, one per line (as exported from
+        /// flyway_schema_history, schema_migrations, alembic_version or django_migrations).
+        #[arg(long, value_name = "FILE")]
+        applied: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+        /// Also print the schema difference between TARGET and now as a unified diff.
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Print the schema the migrations build.
+    Schema {
+        /// A git revision to read the migrations at (default: the working tree).
+        #[arg(long, value_name = "REV")]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: FormatArg,
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// List the rules.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule name, as `rollsafe rules` lists it.
+        rule: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check {
+            paths,
+            root,
+            format,
+            verbose,
+        } => check(paths, root, format, verbose),
+        Command::Rollback {
+            target,
+            from,
+            applied,
+            format,
+            diff,
+        } => rollback(&target, from.as_deref(), applied.as_deref(), format, diff),
+        Command::Schema { at, format, root } => schema(at.as_deref(), format, root),
+        Command::Rules => Ok(rules()),
+        Command::Explain { rule } => explain(&rule),
+    };
+    match result {
+        Ok((text, code)) => {
+            print_out(&text);
+            ExitCode::from(code)
+        }
+        Err(message) => {
+            let _ = writeln!(std::io::stderr(), "error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`rollsafe check | head`) is not an error worth a panic.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// The nearest folder upwards from `start` that holds `.git` or `rollsafe.toml`.
+fn find_root(start: &Path) -> PathBuf {
+    for dir in start.ancestors() {
+        if dir.join("rollsafe.toml").is_file() || dir.join(".git").exists() {
+            return dir.to_path_buf();
+        }
+    }
+    start.to_path_buf()
+}
+
+fn check(
+    paths: Vec<PathBuf>,
+    root: Option<PathBuf>,
+    format: FormatArg,
+    verbose: bool,
+) -> Result<(String, u8), String> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let root = match root {
+        Some(r) => {
+            let r = if r.is_absolute() { r } else { cwd.join(r) };
+            if !r.is_dir() {
+                return Err(format!("--root {}: no such directory", r.display()));
+            }
+            r
+        }
+        None => find_root(&cwd),
+    };
+    let root = root.canonicalize().unwrap_or(root);
+
+    // Paths are resolved against the current directory, then made relative to the root.
+    let mut wanted: Vec<String> = Vec::new();
+    for p in &paths {
+        let abs = if p.is_absolute() { p.clone() } else { cwd.join(p) };
+        if !abs.exists() {
+            return Err(format!(
+                "{}: no such file or directory (pass existing migration files or folders)",
+                p.display()
+            ));
+        }
+        let abs = abs.canonicalize().unwrap_or(abs);
+        if !abs.starts_with(&root) {
+            return Err(format!(
+                "{} is outside the project root {}; run rollsafe from inside the project or pass \
+                 --root",
+                p.display(),
+                root.display()
+            ));
+        }
+        wanted.push(rollsafe::discover::relative(&root, &abs));
+    }
+
+    let project = Project::load(&root);
+    let selected = |i: usize| {
+        if wanted.is_empty() {
+            return true;
+        }
+        let path = &project.migrations[i].path;
+        wanted.iter().any(|w| {
+            w.is_empty() || path == w || path.starts_with(&format!("{w}/"))
+        })
+    };
+    let settings = Settings::default();
+    let result = lint::lint(&project, &settings, selected);
+
+    let mut text = match format {
+        FormatArg::Json => {
+            let mut s = report::json::render_check(&project, &result);
+            s.push('\n');
+            s
+        }
+        FormatArg::Human => report::human::render_check(
+            &project,
+            &result,
+            HumanOptions {
+                color: use_color(),
+                verbose,
+            },
+        ),
+    };
+    for (path, err) in &project.walk_errors {
+        if matches!(format, FormatArg::Human) {
+            text.push_str(&format!("warning: could not read {path}: {err}\n"));
+        }
+    }
+    let code = if result.count(Severity::Error) > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    };
+    Ok((text, code))
+}
+
+/// Exit code of an `unknown` rollback verdict.
+const EXIT_UNKNOWN: u8 = 3;
+
+/// A revision that names no commit: say why, and what to do.
+fn unknown_revision(repo: &Repo, rev: &str) -> String {
+    let mut msg = format!("`{rev}` is neither a git revision nor a migration id in this project");
+    if repo.is_shallow() {
+        msg.push_str(
+            "; this clone is shallow and may lack it: run `git fetch --unshallow --tags` first",
+        );
+    }
+    let tags = repo.recent_tags(5);
+    if !tags.is_empty() {
+        msg.push_str(&format!("; recent tags: {}", tags.join(", ")));
+    }
+    msg
+}
+
+fn load_at(repo: &Repo, rev: &str) -> Result<(Project, String), String> {
+    let sha = repo
+        .resolve(rev)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| unknown_revision(repo, rev))?;
+    let project = Project::load_at_revision(repo, &sha).map_err(|e| e.to_string())?;
+    Ok((project, sha))
+}
+
+fn rollback(
+    target: &str,
+    from: Option<&str>,
+    applied: Option<&Path>,
+    format: FormatArg,
+    diff: bool,
+) -> Result<(String, u8), String> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let repo = Repo::discover(&cwd);
+    let root = match &repo {
+        Ok(r) => r.root.clone(),
+        Err(_) => find_root(&cwd),
+    };
+    let (now_project, now_label) = match from {
+        Some(rev) => {
+            let repo = repo.as_ref().map_err(|e| e.to_string())?;
+            let (p, sha) = load_at(repo, rev)?;
+            (p, format!("{rev} ({})", &sha[..sha.len().min(12)]))
+        }
+        None => (Project::load(&root), "working tree".to_string()),
+    };
+    let mut now = Side::all(&now_project, now_label);
+    let mut notes = Vec::new();
+    if let Some(file) = applied {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("--applied {}: {e}", file.display()))?;
+        let (mask, unknown) = rollsafe::rollback::applied_from_list(&now_project, &text);
+        if !unknown.is_empty() {
+            notes.push(format!(
+                "note: {} applied id(s) in {} match no migration file here: {}",
+                unknown.len(),
+                file.display(),
+                unknown.join(", ")
+            ));
+        }
+        now.applied = mask;
+        now.label = format!("database per {}", file.display());
+    }
+
+    // A migration id of the now side, else a git revision.
+    let matches = rollsafe::rollback::find_migrations(&now_project, target);
+    let target_project;
+    let (target_side, commit) = match matches.as_slice() {
+        [one] => (
+            rollsafe::rollback::side_up_to(&now, *one, target.to_string()),
+            None,
+        ),
+        [_, _, ..] => {
+            let names: Vec<&str> = matches
+                .iter()
+                .map(|&i| now_project.migrations[i].path.as_str())
+                .collect();
+            return Err(format!(
+                "`{target}` names several migrations: {}; use a longer id",
+                names.join(", ")
+            ));
+        }
+        [] => {
+            let repo = repo.as_ref().map_err(|e| {
+                format!("`{target}` is not a migration id of this project, and {e}")
+            })?;
+            let (p, sha) = load_at(repo, target)?;
+            target_project = p;
+            (Side::all(&target_project, target.to_string()), Some(sha))
+        }
+    };
+
+    let report = rollsafe::rollback::analyse(&target_side, &now);
+    if !report.behind.is_empty() {
+        return Err(format!(
+            "this is not a rollback: {target} has migrations that {} lacks: {}",
+            now.label,
+            report.behind.join(", ")
+        ));
+    }
+    let labels = report::rollback::Labels {
+        target,
+        target_commit: commit.as_deref(),
+        now: &now.label,
+    };
+    let rec = report::rollback::recommend(&report, &now_project, target);
+    let mut text = match format {
+        FormatArg::Json => {
+            let mut s = report::rollback::render_json(&report, &now_project, &labels, &rec);
+            s.push('\n');
+            s
+        }
+        FormatArg::Human => {
+            let mut s = report::rollback::render_human(&report, &now_project, &labels, &rec, use_color());
+            for n in &notes {
+                s.push_str(n);
+                s.push('\n');
+            }
+            s
+        }
+    };
+    if diff {
+        text.push('\n');
+        text.push_str(&report::schema::diff(
+            &report.schema_at_target,
+            &report.schema_now,
+            target,
+            &now.label,
+        ));
+    }
+    let code = match report.verdict {
+        VerdictKind::Safe => EXIT_CLEAN,
+        VerdictKind::Unsafe => EXIT_FINDINGS,
+        VerdictKind::Unknown => EXIT_UNKNOWN,
+    };
+    Ok((text, code))
+}
+
+fn schema(at: Option<&str>, format: FormatArg, root: Option<PathBuf>) -> Result<(String, u8), String> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let project = match at {
+        Some(rev) => {
+            let repo = Repo::discover(&cwd).map_err(|e| e.to_string())?;
+            load_at(&repo, rev)?.0
+        }
+        None => Project::load(&root.unwrap_or_else(|| find_root(&cwd))),
+    };
+    let schema = rollsafe::rollback::schema_of(&Side::all(&project, "schema"));
+    let text = match format {
+        FormatArg::Json => report::schema::render_json(&schema) + "\n",
+        FormatArg::Human => report::schema::render_text(&schema),
+    };
+    Ok((text, EXIT_CLEAN))
+}
+
+fn rules() -> (String, u8) {
+    let mut out = String::new();
+    let width = Rule::ALL.iter().map(|r| r.name().len()).max().unwrap_or(0);
+    for rule in Rule::ALL {
+        let m = rule.meta();
+        out.push_str(&format!(
+            "{:<width$}  {:<8} {:<7}  {}\n",
+            m.name,
+            m.group.to_string(),
+            m.severity.to_string(),
+            m.summary,
+            width = width
+        ));
+    }
+    (out, EXIT_CLEAN)
+}
+
+fn explain(name: &str) -> Result<(String, u8), String> {
+    match Rule::from_name(name) {
+        Some(rule) => Ok((rule.meta().doc.to_string(), EXIT_CLEAN)),
+        None => {
+            let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+            Err(format!(
+                "no rule named `{name}`; the rules are: {}",
+                names.join(", ")
+            ))
+        }
+    }
+}

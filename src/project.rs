@@ -1,0 +1,241 @@
+//! A project: every migration found under a root, read by its frontend, grouped into
+//! histories and put in replay order.
+
+use crate::discover::{self, SqlFile, SqlRole};
+use crate::frontend::sql;
+use crate::model::{Downgrade, Framework, Migration, ParseIssue, Span};
+use crate::source;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One history: migrations that apply to the same database, in replay order.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub key: String,
+    pub framework: Framework,
+    /// Indices into [`Project::migrations`], in the order they apply.
+    pub order: Vec<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct Project {
+    pub root: PathBuf,
+    pub migrations: Vec<Migration>,
+    pub histories: Vec<History>,
+    /// Paths discovery could not walk, with the reason.
+    pub walk_errors: Vec<(String, String)>,
+}
+
+/// Where migration files come from: the working tree, or a git revision (for `rollback`).
+pub trait FileSource: Sync {
+    fn read(&self, path: &Path, rel: &str) -> Result<Arc<str>, source::ReadError>;
+}
+
+/// Reads files from disk.
+pub struct Disk;
+
+impl FileSource for Disk {
+    fn read(&self, path: &Path, _rel: &str) -> Result<Arc<str>, source::ReadError> {
+        source::read_text(path)
+    }
+}
+
+/// File contents read from a git revision.
+pub struct Blobs(pub std::collections::HashMap<String, Vec<u8>>);
+
+impl FileSource for Blobs {
+    fn read(&self, _path: &Path, rel: &str) -> Result<Arc<str>, source::ReadError> {
+        match self.0.get(rel) {
+            Some(bytes) => source::decode(bytes.clone()),
+            None => Err(source::ReadError::Io("not found at this revision".into())),
+        }
+    }
+}
+
+impl Project {
+    /// Reads every migration tracked at commit `sha`, without checking anything out.
+    pub fn load_at_revision(repo: &crate::git::Repo, sha: &str) -> Result<Project, crate::git::GitError> {
+        let paths = repo.ls_tree(sha)?;
+        let venvs: Vec<&str> = paths
+            .iter()
+            .filter_map(|p| p.strip_suffix("/pyvenv.cfg"))
+            .collect();
+        let files: Vec<SqlFile> = paths
+            .iter()
+            .filter(|p| {
+                let mut dirs: Vec<&str> = p.split('/').collect();
+                dirs.pop();
+                !dirs.iter().any(|d| discover::is_excluded_dir(d))
+                    && !venvs.iter().any(|v| p.starts_with(&format!("{v}/")))
+            })
+            .filter_map(|p| discover::classify_sql(&repo.root.join(p), p))
+            .collect();
+        let wanted: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
+        let blobs = Blobs(repo.read_blobs(sha, &wanted)?);
+        Ok(Project::from_sql_files(&repo.root, files, &blobs))
+    }
+
+    /// Discovers and reads every migration under `root`.
+    pub fn load(root: &Path) -> Project {
+        let found = discover::discover(root);
+        let mut p = Project::from_sql_files(root, found.sql, &Disk);
+        p.walk_errors = found.walk_errors;
+        p
+    }
+
+    /// Reads the given SQL files (in parallel) and orders them into histories.
+    pub fn from_sql_files(root: &Path, files: Vec<SqlFile>, src: &dyn FileSource) -> Project {
+        let (downs, ups): (Vec<SqlFile>, Vec<SqlFile>) =
+            files.into_iter().partition(|f| f.role == SqlRole::Down);
+
+        let mut migrations: Vec<Migration> = ups
+            .par_iter()
+            .map(|f| {
+                let m = match src.read(&f.path, &f.rel) {
+                    Ok(text) => sql::read_sql_migration(f, text),
+                    Err(e) => unreadable(f, e),
+                };
+                m
+            })
+            .collect();
+
+        // Downgrades: golang-migrate `.down.sql`, diesel `down.sql`, Flyway `U…`.
+        let by_key: BTreeMap<(String, String), usize> = migrations
+            .iter()
+            .enumerate()
+            .map(|(i, m)| ((m.history.clone(), m.id.clone()), i))
+            .collect();
+        let down_texts: Vec<(usize, Downgrade)> = downs
+            .par_iter()
+            .filter_map(|d| {
+                let id = d.id();
+                let i = *by_key.get(&(d.history.clone(), id))?;
+                let dg = match src.read(&d.path, &d.rel) {
+                    Ok(text) => sql::downgrade_from_sql(&text, Some(d.path.clone())),
+                    Err(_) => Downgrade::Present {
+                        path: Some(d.path.clone()),
+                        changes: Vec::new(),
+                    },
+                };
+                Some((i, dg))
+            })
+            .collect();
+        for (i, dg) in down_texts {
+            migrations[i].downgrade = dg;
+        }
+
+        let versions: Vec<(Option<discover::Version>, SqlRole)> =
+            ups.iter().map(|f| (f.version.clone(), f.role)).collect();
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, m) in migrations.iter().enumerate() {
+            groups.entry(m.history.clone()).or_default().push(i);
+        }
+        let mut histories = Vec::new();
+        for (key, mut idx) in groups {
+            // Versioned (and baseline) by version; repeatables after them, by name.
+            idx.sort_by(|&a, &b| {
+                let (va, ra) = &versions[a];
+                let (vb, rb) = &versions[b];
+                let rep_a = *ra == SqlRole::Repeatable;
+                let rep_b = *rb == SqlRole::Repeatable;
+                rep_a
+                    .cmp(&rep_b)
+                    .then_with(|| va.cmp(vb))
+                    .then_with(|| migrations[a].path.cmp(&migrations[b].path))
+            });
+            // A Flyway baseline stands for every version up to its own.
+            if let Some(&base) = idx
+                .iter()
+                .rev()
+                .find(|&&i| versions[i].1 == SqlRole::Baseline)
+            {
+                let bv = versions[base].0.clone();
+                idx.retain(|&i| {
+                    i == base
+                        || versions[i].1 == SqlRole::Repeatable
+                        || versions[i].0 > bv
+                });
+            }
+            histories.push(History {
+                key,
+                framework: Framework::Sql,
+                order: idx,
+            });
+        }
+        Project {
+            root: root.to_path_buf(),
+            migrations,
+            histories,
+            walk_errors: Vec::new(),
+        }
+    }
+}
+
+impl Project {
+    /// Adds migrations that name their parents (Alembic, Django): each history is ordered by its
+    /// graph. Returns the graph problems, with indices into [`Project::migrations`].
+    pub fn add_graph_migrations(
+        &mut self,
+        framework: Framework,
+        migrations: Vec<Migration>,
+        is_external: impl Fn(&str) -> bool,
+    ) -> Vec<(String, crate::graph::GraphIssue)> {
+        let base = self.migrations.len();
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, m) in migrations.iter().enumerate() {
+            groups.entry(m.history.clone()).or_default().push(base + i);
+        }
+        self.migrations.extend(migrations);
+        let mut issues = Vec::new();
+        for (key, idx) in groups {
+            let nodes: Vec<crate::graph::Node> = idx
+                .iter()
+                .map(|&i| crate::graph::Node {
+                    id: &self.migrations[i].id,
+                    parents: &self.migrations[i].parents,
+                })
+                .collect();
+            let (order, found) = crate::graph::topo_order(&nodes, &is_external);
+            issues.extend(found.into_iter().map(|g| (key.clone(), remap(g, &idx))));
+            self.histories.push(History {
+                key,
+                framework,
+                order: order.into_iter().map(|o| idx[o]).collect(),
+            });
+        }
+        self.histories.sort_by(|a, b| a.key.cmp(&b.key));
+        issues
+    }
+}
+
+/// Graph issues name positions in one history; make them indices into the project.
+fn remap(issue: crate::graph::GraphIssue, idx: &[usize]) -> crate::graph::GraphIssue {
+    use crate::graph::GraphIssue as G;
+    match issue {
+        G::DuplicateId { id, first, second } => G::DuplicateId {
+            id,
+            first: idx[first],
+            second: idx[second],
+        },
+        G::MissingParent { node, parent } => G::MissingParent {
+            node: idx[node],
+            parent,
+        },
+        G::Cycle { nodes } => G::Cycle {
+            nodes: nodes.into_iter().map(|n| idx[n]).collect(),
+        },
+    }
+}
+
+fn unreadable(f: &SqlFile, e: source::ReadError) -> Migration {
+    let mut m = Migration::new(f.id(), f.rel.clone(), Framework::Sql, Arc::from(""));
+    m.history = f.history.clone();
+    m.repeatable = f.role == SqlRole::Repeatable;
+    m.issues.push(ParseIssue {
+        span: Span::new(0, 0),
+        message: e.to_string(),
+    });
+    m
+}

@@ -1,0 +1,164 @@
+//! `--format json`. The schema is documented in `docs/json.md`; bump [`JSON_VERSION`] on any
+//! incompatible change.
+
+use super::{Locator, Location};
+use crate::lint::{ChangeClass, LintResult};
+use crate::model::{Downgrade, Op};
+use crate::project::Project;
+use crate::rules::Severity;
+use serde::Serialize;
+
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    version: u32,
+    tool: &'static str,
+    tool_version: &'static str,
+    summary: Summary,
+    migrations: Vec<MigrationOut<'a>>,
+    findings: Vec<FindingOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    migrations: usize,
+    errors: usize,
+    warnings: usize,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct MigrationOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    path: &'a str,
+    framework: crate::model::Framework,
+    dialect: crate::model::Dialect,
+    history: &'a str,
+    parents: &'a [String],
+    downgrade: &'static str,
+    changes: Vec<ChangeOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ChangeOut<'a> {
+    description: String,
+    #[serde(flatten)]
+    location: Location,
+    class: crate::lint::Class,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    override_reason: Option<&'a str>,
+    op: &'a Op,
+}
+
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    rule: &'static str,
+    severity: Severity,
+    path: &'a str,
+    migration: &'a str,
+    #[serde(flatten)]
+    location: Location,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    impact: Option<&'a str>,
+    help: &'static str,
+    suppressed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression_reason: Option<&'a str>,
+}
+
+pub fn downgrade_kind(d: &Downgrade) -> &'static str {
+    match d {
+        Downgrade::Absent => "absent",
+        Downgrade::Empty => "empty",
+        Downgrade::Irreversible => "irreversible",
+        Downgrade::Present { .. } => "present",
+    }
+}
+
+pub fn render_check(project: &Project, result: &LintResult) -> String {
+    let mut files = std::collections::BTreeSet::new();
+    let mut migrations = Vec::new();
+    let mut order: Vec<usize> = project
+        .histories
+        .iter()
+        .flat_map(|h| h.order.iter().copied())
+        .collect();
+    order.dedup();
+    for mi in order.into_iter().filter(|&i| result.selected[i]) {
+        let m = &project.migrations[mi];
+        files.insert(m.path.as_str());
+        let classes: &[ChangeClass] = &result.classes[mi];
+        let locator = Locator::new(m);
+        let changes = m
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| ChangeOut {
+                description: c.op.describe(),
+                location: locator.locate(c.span),
+                class: classes
+                    .get(ci)
+                    .map(|k| k.class)
+                    .unwrap_or(crate::lint::Class::Opaque),
+                note: classes.get(ci).and_then(|k| k.note.as_deref()),
+                override_reason: m
+                    .override_for(c)
+                    .and_then(|(_, o)| o.reason.as_deref()),
+                op: &c.op,
+            })
+            .collect();
+        migrations.push(MigrationOut {
+            id: &m.id,
+            name: &m.name,
+            path: &m.path,
+            framework: m.framework,
+            dialect: m.dialect,
+            history: &m.history,
+            parents: &m.parents,
+            downgrade: downgrade_kind(&m.downgrade),
+            changes,
+        });
+    }
+    let mut locators: std::collections::HashMap<usize, Locator> = std::collections::HashMap::new();
+    let findings = result
+        .findings
+        .iter()
+        .map(|f| {
+            let m = &project.migrations[f.migration];
+            let locator = locators.entry(f.migration).or_insert_with(|| Locator::new(m));
+            FindingOut {
+                rule: f.rule.name(),
+                severity: f.severity,
+                path: &m.path,
+                migration: &m.id,
+                location: locator.locate(f.span),
+                message: &f.message,
+                impact: f.impact.as_deref(),
+                help: f.rule.meta().help,
+                suppressed: f.suppressed.is_some(),
+                suppression_reason: f.suppressed.as_deref(),
+            }
+        })
+        .collect();
+    let report = CheckReport {
+        version: JSON_VERSION,
+        tool: "rollsafe",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        summary: Summary {
+            files: files.len(),
+            migrations: migrations.len(),
+            errors: result.count(Severity::Error),
+            warnings: result.count(Severity::Warning),
+            suppressed: result.suppressed(),
+        },
+        migrations,
+        findings,
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

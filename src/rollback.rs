@@ -1,0 +1,393 @@
+//! `rollback`: is the code at TARGET schema-compatible with the database as it is now?
+//!
+//! The database "now" has every migration of the now side applied; the code at TARGET knows
+//! only the target side's. Replaying the target's migrations, then the ones ahead, gives the
+//! schema at the target and now with shared object identities; one comparison lists what the
+//! code at TARGET does that now fails.
+
+use crate::compare::{Breakage, Comparison};
+use crate::model::{Downgrade, Migration, Op, Span};
+use crate::project::Project;
+use crate::schema::Schema;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One side of the comparison: a project and which of its migrations are applied.
+pub struct Side<'a> {
+    pub project: &'a Project,
+    pub applied: Vec<bool>,
+    /// How the user named it (`v2.3.1`, `working tree`, `--applied prod.txt`).
+    pub label: String,
+}
+
+impl<'a> Side<'a> {
+    pub fn all(project: &'a Project, label: impl Into<String>) -> Self {
+        Side {
+            project,
+            applied: vec![true; project.migrations.len()],
+            label: label.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictKind {
+    Safe,
+    Unsafe,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DowngradeInfo {
+    /// `absent`, `empty`, `irreversible` or `present`.
+    pub kind: &'static str,
+    /// What running the downgrade would destroy (tables or columns dropped, rows deleted).
+    pub destroys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ahead {
+    /// Index into the now project's migrations.
+    #[serde(skip)]
+    pub index: usize,
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub history: String,
+    pub downgrade: DowngradeInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakageReport {
+    #[serde(flatten)]
+    pub breakage: Breakage,
+    #[serde(skip)]
+    pub migration: usize,
+    #[serde(skip)]
+    pub span: Span,
+    /// The reason of a `compat: breaking` override on the statement, if any. It does not make
+    /// the rollback safe.
+    pub overridden: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OpaqueReport {
+    #[serde(skip)]
+    pub migration: usize,
+    #[serde(skip)]
+    pub span: Span,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub verdict: VerdictKind,
+    /// Migrations the database has and the code at the target does not know, in apply order.
+    pub ahead: Vec<Ahead>,
+    pub breakages: Vec<BreakageReport>,
+    pub opaque: Vec<OpaqueReport>,
+    /// Ids of migrations present on both sides whose file changed since the target (they are
+    /// not re-applied, so the change never reached the database).
+    pub edited: Vec<String>,
+    /// Ids applied on the target side that the now side lacks: then this is not a rollback.
+    pub behind: Vec<String>,
+    /// Per history, the id of the newest migration the target knows (`None`: none).
+    pub target_heads: BTreeMap<String, Option<String>>,
+    #[serde(skip)]
+    pub schema_at_target: Schema,
+    #[serde(skip)]
+    pub schema_now: Schema,
+}
+
+/// Compares the two sides, history by history.
+pub fn analyse(target: &Side, now: &Side) -> Report {
+    let mut report = Report {
+        verdict: VerdictKind::Safe,
+        ahead: Vec::new(),
+        breakages: Vec::new(),
+        opaque: Vec::new(),
+        edited: Vec::new(),
+        behind: Vec::new(),
+        target_heads: BTreeMap::new(),
+        schema_at_target: Schema::new(),
+        schema_now: Schema::new(),
+    };
+    let keys: BTreeSet<&str> = now
+        .project
+        .histories
+        .iter()
+        .chain(target.project.histories.iter())
+        .map(|h| h.key.as_str())
+        .collect();
+    for key in keys {
+        let order_of = |side: &Side| -> Vec<usize> {
+            side.project
+                .histories
+                .iter()
+                .filter(|h| h.key == key)
+                .flat_map(|h| h.order.iter().copied())
+                .filter(|&i| side.applied[i])
+                .collect()
+        };
+        let t_order = order_of(target);
+        let n_order = order_of(now);
+        let t_ids: BTreeMap<&str, usize> = t_order
+            .iter()
+            .map(|&i| (target.project.migrations[i].id.as_str(), i))
+            .collect();
+        let n_ids: BTreeSet<&str> = n_order
+            .iter()
+            .map(|&i| now.project.migrations[i].id.as_str())
+            .collect();
+        for &i in &t_order {
+            let m = &target.project.migrations[i];
+            if !n_ids.contains(m.id.as_str()) {
+                report.behind.push(m.path.clone());
+            }
+        }
+        report.target_heads.insert(
+            key.to_string(),
+            t_order
+                .iter()
+                .rev()
+                .find(|&&i| !target.project.migrations[i].repeatable)
+                .map(|&i| target.project.migrations[i].id.clone()),
+        );
+        let ahead: Vec<usize> = n_order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let m = &now.project.migrations[i];
+                match t_ids.get(m.id.as_str()) {
+                    None => true,
+                    Some(&ti) => {
+                        let old = &target.project.migrations[ti];
+                        if old.source != m.source {
+                            // Flyway re-runs a changed repeatable migration; the rest never re-apply.
+                            if m.repeatable {
+                                return true;
+                            }
+                            report.edited.push(m.path.clone());
+                        }
+                        false
+                    }
+                }
+            })
+            .collect();
+
+        let target_ms: Vec<&Migration> = t_order
+            .iter()
+            .map(|&i| &target.project.migrations[i])
+            .collect();
+        let ahead_ms: Vec<(usize, &Migration)> = ahead
+            .iter()
+            .map(|&i| (i, &now.project.migrations[i]))
+            .collect();
+
+        // Pass 1 finds the objects the history never created; pass 2 starts from them so the
+        // schema at the target already holds them.
+        let mut scratch = Schema::new();
+        scratch.record_seeds();
+        for m in &target_ms {
+            crate::lint::step(&mut scratch, usize::MAX, m);
+        }
+        for (i, m) in &ahead_ms {
+            crate::lint::step(&mut scratch, *i, m);
+        }
+        let seeds = scratch.take_seeds();
+
+        let mut schema = Schema::new();
+        schema.plant(seeds);
+        for m in &target_ms {
+            crate::lint::step(&mut schema, usize::MAX, m);
+        }
+        let at_target = schema.clone();
+        let mut events = Vec::new();
+        for (i, m) in &ahead_ms {
+            let step = crate::lint::step(&mut schema, *i, m);
+            events.extend(step.events);
+        }
+        let breakages = Comparison::new(&at_target, &schema, &events).breakages();
+        for b in breakages {
+            let m = &now.project.migrations[b.at.migration];
+            let change = m.changes.get(b.at.change);
+            report.breakages.push(BreakageReport {
+                migration: b.at.migration,
+                span: change.map(|c| c.span).unwrap_or_default(),
+                overridden: change
+                    .and_then(|c| m.override_for(c))
+                    .and_then(|(_, o)| o.reason.clone()),
+                breakage: b,
+            });
+        }
+        for (i, m) in &ahead_ms {
+            for c in &m.changes {
+                if let Op::Opaque { reason } = &c.op {
+                    report.opaque.push(OpaqueReport {
+                        migration: *i,
+                        span: c.span,
+                        reason: reason.clone(),
+                    });
+                }
+            }
+            for issue in &m.issues {
+                report.opaque.push(OpaqueReport {
+                    migration: *i,
+                    span: issue.span,
+                    reason: issue.message.clone(),
+                });
+            }
+            report.ahead.push(Ahead {
+                index: *i,
+                id: m.id.clone(),
+                name: m.name.clone(),
+                path: m.path.clone(),
+                history: m.history.clone(),
+                downgrade: downgrade_info(&m.downgrade),
+            });
+        }
+        merge_schema(&mut report.schema_at_target, at_target);
+        merge_schema(&mut report.schema_now, schema);
+    }
+    report.verdict = if !report.breakages.is_empty() {
+        VerdictKind::Unsafe
+    } else if !report.opaque.is_empty() {
+        VerdictKind::Unknown
+    } else {
+        VerdictKind::Safe
+    };
+    report
+}
+
+/// Histories are separate databases; for display they are shown side by side.
+fn merge_schema(into: &mut Schema, from: Schema) {
+    into.tables.extend(from.tables);
+    into.views.extend(from.views);
+    into.types.extend(from.types);
+}
+
+/// What a downgrade is, and what running it would destroy.
+pub fn downgrade_info(d: &Downgrade) -> DowngradeInfo {
+    let kind = crate::report::json::downgrade_kind(d);
+    let mut destroys = Vec::new();
+    if let Downgrade::Present { changes, .. } = d {
+        for op in changes {
+            match op {
+                Op::DropTable { table, .. } => destroys.push(format!("table {table}")),
+                Op::DropColumn { table, column, .. } => {
+                    destroys.push(format!("column {table}.{column}"))
+                }
+                Op::DataChange {
+                    kind: crate::model::DataChangeKind::Delete | crate::model::DataChangeKind::Truncate,
+                    table,
+                } => destroys.push(match table {
+                    Some(t) => format!("rows of {t}"),
+                    None => "rows".to_string(),
+                }),
+                Op::AlterColumnType { table, column, to, .. } => {
+                    destroys.push(format!("values of {table}.{column} that do not fit {to}"))
+                }
+                _ => {}
+            }
+        }
+    }
+    DowngradeInfo { kind, destroys }
+}
+
+/// The schema a side's applied migrations build, all histories side by side.
+pub fn schema_of(side: &Side) -> Schema {
+    let empty = Side {
+        project: side.project,
+        applied: vec![false; side.project.migrations.len()],
+        label: String::new(),
+    };
+    analyse(&empty, side).schema_now
+}
+
+/// Whether `token` names migration `m`: its id, Flyway's `V`-prefixed version, its file stem,
+/// or the same number without leading zeros (golang-migrate stores `1` for `0001_x`).
+pub fn id_matches(m: &Migration, token: &str) -> bool {
+    let token = token.trim();
+    if token.is_empty() {
+        return false;
+    }
+    if m.id == token || format!("V{}", m.id) == token || m.name == token {
+        return true;
+    }
+    let stem = m.name.split('.').next().unwrap_or(&m.name);
+    if stem == token {
+        return true;
+    }
+    let digits = |s: &str| -> Option<u128> {
+        let s = s.strip_prefix('V').unwrap_or(s);
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    matches!((digits(&m.id), digits(token)), (Some(a), Some(b)) if a == b)
+}
+
+/// Migrations of `project` that `token` names.
+pub fn find_migrations(project: &Project, token: &str) -> Vec<usize> {
+    (0..project.migrations.len())
+        .filter(|&i| id_matches(&project.migrations[i], token))
+        .collect()
+}
+
+/// The target side for a migration id: in that migration's history, everything up to and
+/// including it; other histories as they are.
+pub fn side_up_to<'a>(now: &Side<'a>, index: usize, label: String) -> Side<'a> {
+    let mut applied = now.applied.clone();
+    for h in &now.project.histories {
+        if let Some(pos) = h.order.iter().position(|&i| i == index) {
+            for &i in &h.order[pos + 1..] {
+                applied[i] = false;
+            }
+        }
+    }
+    Side {
+        project: now.project,
+        applied,
+        label,
+    }
+}
+
+/// Reads an export of applied migration ids (one per line; `#` comments and blank lines
+/// ignored; the first field of a line counts, or `app name` / `app|name` / `app.name` for
+/// Django). Returns which migrations are applied, and the ids that match no file.
+pub fn applied_from_list(project: &Project, text: &str) -> (Vec<bool>, Vec<String>) {
+    let mut applied = vec![false; project.migrations.len()];
+    let mut unknown = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line
+            .split(|c: char| c == '|' || c == ',' || c == '\t' || c.is_whitespace())
+            .filter(|f| !f.is_empty())
+            .collect();
+        let candidates: Vec<String> = match fields.as_slice() {
+            [one] => vec![one.to_string()],
+            [app, name, ..] => vec![format!("{app}.{name}"), app.to_string()],
+            [] => continue,
+        };
+        let mut found = false;
+        for cand in &candidates {
+            for i in find_migrations(project, cand) {
+                applied[i] = true;
+                found = true;
+            }
+            if found {
+                break;
+            }
+        }
+        if !found {
+            unknown.push(line.to_string());
+        }
+    }
+    (applied, unknown)
+}

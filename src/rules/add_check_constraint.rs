@@ -1,0 +1,41 @@
+use super::{Group, RuleMeta, Severity, q};
+use crate::compare::{Breakage, Comparison};
+use crate::model::ConstraintKind;
+
+pub const META: RuleMeta = RuleMeta {
+    name: "add-check-constraint",
+    group: Group::Warning,
+    severity: Severity::Warning,
+    summary: "adds a CHECK constraint over columns the previous app version writes",
+    help: "make sure every deployed version writes only values the check accepts before adding \
+           it (`NOT VALID` skips existing rows, not new writes)",
+    doc: include_str!("../../rules/add-check-constraint.md"),
+};
+
+pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
+    for (before, after, replaced) in cx.present_tables() {
+        for con in cx.new_constraints(before, after, ConstraintKind::Check) {
+            if Comparison::only_new_columns(before, &con.def.columns) {
+                continue;
+            }
+            let Some(at) = cx.constraint_origin(after, &con.name, replaced) else {
+                continue;
+            };
+            out.push(Breakage {
+                rule: super::Rule::AddCheckConstraint,
+                at,
+                object: format!("{}.{}", before.name, con.name),
+                message: format!(
+                    "check constraint {} is added to existing table {}",
+                    q(&con.name),
+                    q(&before.name)
+                ),
+                impact: format!(
+                    "may write rows into {} that check {} rejects",
+                    q(&before.name),
+                    q(&con.name)
+                ),
+            });
+        }
+    }
+}

@@ -1,0 +1,71 @@
+use super::{Group, RuleMeta, Severity, q};
+use crate::compare::{Breakage, Comparison};
+
+pub const META: RuleMeta = RuleMeta {
+    name: "add-unique",
+    group: Group::Contract,
+    severity: Severity::Error,
+    summary: "adds a unique constraint, unique index, primary key or exclusion constraint to an \
+              existing table",
+    help: "release code that never writes duplicates and clean up existing ones first; add the \
+           constraint in a later release (build the index `CONCURRENTLY`, then `ADD CONSTRAINT … \
+           USING INDEX`)",
+    doc: include_str!("../../rules/add-unique.md"),
+};
+
+pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
+    for (before, after, replaced) in cx.present_tables() {
+        let old_keys = Comparison::unique_keys(before);
+        let mut seen: Vec<Vec<String>> = Vec::new();
+        let candidates = after
+            .constraints
+            .iter()
+            .filter(|c| c.def.kind.is_uniqueness())
+            .map(|c| (c.name.as_str(), &c.def.columns, c.def.kind.describe()))
+            .chain(
+                after
+                    .indexes
+                    .iter()
+                    .filter(|i| i.unique)
+                    .map(|i| (i.name.as_str(), &i.columns, "unique index")),
+            );
+        for (name, cols, what) in candidates {
+            let mut key = cols.clone();
+            key.sort();
+            if old_keys.contains(&key) || seen.contains(&key) {
+                continue;
+            }
+            if before.constraints.iter().any(|c| c.name == name)
+                || before.indexes.iter().any(|i| i.name == name)
+            {
+                continue;
+            }
+            if Comparison::only_new_nullable_columns(before, after, cols) {
+                continue;
+            }
+            let Some(at) = cx.constraint_origin(after, name, replaced) else {
+                continue;
+            };
+            seen.push(key);
+            let cols_text = if cols.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", cols.join(", "))
+            };
+            out.push(Breakage {
+                rule: super::Rule::AddUnique,
+                at,
+                object: format!("{}.{}", before.name, name),
+                message: format!(
+                    "{what} {}{cols_text} is added to existing table {}",
+                    q(name),
+                    q(&before.name)
+                ),
+                impact: format!(
+                    "may write rows into {} that duplicate{cols_text}",
+                    q(&before.name)
+                ),
+            });
+        }
+    }
+}

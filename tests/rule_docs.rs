@@ -1,0 +1,147 @@
+//! Every rule page in `rules/` is executed: each Bad example must make its rule fire, each Good
+//! example must not (nor raise any other error).
+
+use rollsafe::lint::{self, Settings};
+use rollsafe::project::Project;
+use rollsafe::rules::{Rule, Severity};
+use std::path::Path;
+
+const SECTIONS: &[&str] = &[
+    "## What it flags",
+    "## Why it breaks rollback",
+    "## Bad",
+    "## Good",
+    "## When to override",
+];
+
+struct Example {
+    section: String,
+    lang: String,
+    code: String,
+    line: usize,
+}
+
+/// Fenced code blocks with the `##` section they appear under.
+fn examples(page: &str) -> Vec<Example> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    let mut in_block: Option<(String, usize, String)> = None;
+    for (i, line) in page.lines().enumerate() {
+        if let Some((lang, start, mut code)) = in_block.take() {
+            if line.trim_start().starts_with("```") {
+                out.push(Example {
+                    section: section.clone(),
+                    lang,
+                    code,
+                    line: start,
+                });
+            } else {
+                code.push_str(line);
+                code.push('\n');
+                in_block = Some((lang, start, code));
+            }
+            continue;
+        }
+        if let Some(h) = line.strip_prefix("## ") {
+            section = h.trim().to_string();
+        } else if let Some(lang) = line.trim_start().strip_prefix("```") {
+            in_block = Some((lang.trim().to_string(), i + 1, String::new()));
+        }
+    }
+    out
+}
+
+/// Writes a `-- file: NAME` separated history into `dir/db/migration/` and returns the last
+/// file's relative path.
+fn write_history(dir: &Path, code: &str, marker: &str) -> String {
+    let folder = dir.join("db/migration");
+    std::fs::create_dir_all(&folder).expect("temp dir");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in code.lines() {
+        if let Some(name) = line.trim().strip_prefix(marker) {
+            files.push((name.trim().to_string(), String::new()));
+        } else if let Some((_, body)) = files.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    assert!(!files.is_empty(), "example has no `{marker}` line");
+    for (name, body) in &files {
+        std::fs::write(folder.join(name), body).expect("write example file");
+    }
+    format!("db/migration/{}", files.last().map(|f| f.0.as_str()).unwrap_or(""))
+}
+
+#[test]
+fn every_rule_has_a_complete_page() {
+    for rule in Rule::ALL {
+        let doc = rule.meta().doc;
+        assert!(
+            doc.starts_with(&format!("# {}\n", rule.name())),
+            "rules/{}.md must start with its title",
+            rule.name()
+        );
+        let mut last = 0;
+        for s in SECTIONS {
+            let pos = doc
+                .find(s)
+                .unwrap_or_else(|| panic!("rules/{}.md lacks section {s}", rule.name()));
+            assert!(pos >= last, "rules/{}.md: section {s} out of order", rule.name());
+            last = pos;
+        }
+        let ex = examples(doc);
+        assert!(ex.iter().any(|e| e.section == "Bad"), "{}: no Bad example", rule);
+        assert!(ex.iter().any(|e| e.section == "Good"), "{}: no Good example", rule);
+    }
+}
+
+#[test]
+fn every_sql_example_behaves_as_documented() {
+    let mut checked = 0;
+    for rule in Rule::ALL {
+        for ex in examples(rule.meta().doc) {
+            if ex.lang != "sql" || !(ex.section == "Bad" || ex.section == "Good") {
+                continue;
+            }
+            let dir = tempfile::tempdir().expect("temp dir");
+            let last = write_history(dir.path(), &ex.code, "-- file:");
+            let project = Project::load(dir.path());
+            let result = lint::lint(&project, &Settings::default(), |_| true);
+            let fired_in_last = result.findings.iter().any(|f| {
+                f.rule == *rule
+                    && f.suppressed.is_none()
+                    && project.migrations[f.migration].path == last
+            });
+            let where_ = format!("rules/{}.md line {}", rule.name(), ex.line);
+            let summary: Vec<String> = result
+                .findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} {} {}{}",
+                        project.migrations[f.migration].path,
+                        f.rule,
+                        f.message,
+                        if f.suppressed.is_some() { " (waived)" } else { "" }
+                    )
+                })
+                .collect();
+            if ex.section == "Bad" {
+                assert!(fired_in_last, "{where_}: Bad example does not fire {rule}: {summary:#?}");
+            } else {
+                let fired = result
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == *rule && f.suppressed.is_none());
+                assert!(!fired, "{where_}: Good example fires {rule}: {summary:#?}");
+                let errors = result
+                    .findings
+                    .iter()
+                    .any(|f| f.severity == Severity::Error && f.suppressed.is_none());
+                assert!(!errors, "{where_}: Good example has errors: {summary:#?}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2 * Rule::ALL.len(), "only {checked} examples checked");
+}
