@@ -244,17 +244,60 @@ pub struct Discovered {
     pub walk_errors: Vec<(String, String)>,
 }
 
+/// What to walk: the whole root, or only some folders of it; and what never to read.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Folders relative to the root; empty means the whole root.
+    pub roots: Vec<String>,
+    /// Patterns matched against paths relative to the root.
+    pub exclude: Option<globset::GlobSet>,
+}
+
 /// Walks `root` for migration files.
 pub fn discover(root: &Path) -> Discovered {
+    discover_with(root, &Options::default())
+}
+
+/// Walks `root` (or the configured folders of it) for migration files.
+pub fn discover_with(root: &Path, opts: &Options) -> Discovered {
     let mut found = Discovered::default();
-    let walker = ignore::WalkBuilder::new(root)
+    let starts: Vec<PathBuf> = if opts.roots.is_empty() {
+        vec![root.to_path_buf()]
+    } else {
+        opts.roots.iter().map(|r| root.join(r)).collect()
+    };
+    for start in starts {
+        if !start.exists() {
+            found.walk_errors.push((
+                relative(root, &start),
+                "configured migration root does not exist".to_string(),
+            ));
+            continue;
+        }
+        walk(root, &start, opts, &mut found);
+    }
+    found.sql.sort_by(|a, b| a.rel.cmp(&b.rel));
+    found.sql.dedup_by(|a, b| a.rel == b.rel);
+    found
+}
+
+fn walk(root: &Path, start: &Path, opts: &Options, found: &mut Discovered) {
+    let exclude = opts.exclude.clone();
+    let root_owned = root.to_path_buf();
+    let walker = ignore::WalkBuilder::new(start)
         .hidden(false)
         .git_ignore(true)
         .git_global(false)
         .git_exclude(true)
         .require_git(false)
         .parents(false)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
+            if let Some(ex) = &exclude {
+                let rel = relative(&root_owned, e.path());
+                if !rel.is_empty() && ex.is_match(&rel) {
+                    return false;
+                }
+            }
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             !(is_dir && e.depth() > 0 && {
                 let name = e.file_name().to_string_lossy();
@@ -282,8 +325,6 @@ pub fn discover(root: &Path) -> Discovered {
             found.sql.push(f);
         }
     }
-    found.sql.sort_by(|a, b| a.rel.cmp(&b.rel));
-    found
 }
 
 /// A virtualenv has a `pyvenv.cfg` at its top, whatever the folder is called.

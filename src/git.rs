@@ -168,3 +168,37 @@ impl Repo {
         Ok(out)
     }
 }
+
+impl Repo {
+    /// Files added or modified since `base` (committed, staged, unstaged) plus untracked files
+    /// that are not ignored; relative to the repository root. Renames count as additions, as
+    /// with `--no-renames`.
+    pub fn changed_since(&self, base: &str) -> Result<Vec<String>, GitError> {
+        let diff = self.git(&[
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--diff-filter=ACMRT",
+            base,
+            "--",
+        ])?;
+        if !diff.status.success() {
+            return Err(GitError(format!(
+                "git diff {base} failed: {}",
+                String::from_utf8_lossy(&diff.stderr).trim()
+            )));
+        }
+        let untracked = self.git(&["ls-files", "--others", "--exclude-standard", "-z"])?;
+        let mut files: Vec<String> = diff
+            .stdout
+            .split(|b| *b == 0)
+            .chain(untracked.stdout.split(|b| *b == 0))
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+}

@@ -7,6 +7,7 @@
 //! [`report`] renders them. The library never prints.
 
 pub mod compare;
+pub mod config;
 pub mod discover;
 pub mod frontend;
 pub mod git;

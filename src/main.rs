@@ -2,9 +2,10 @@
 //! library.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rollsafe::lint::{self, Settings};
+use rollsafe::lint;
 use rollsafe::project::Project;
 use rollsafe::report::{self, HumanOptions};
+use rollsafe::config;
 use rollsafe::git::Repo;
 use rollsafe::rollback::{Side, VerdictKind};
 use rollsafe::rules::{Rule, Severity};
@@ -29,10 +30,12 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FormatArg {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Subcommand)]
@@ -41,16 +44,31 @@ enum Command {
     Check {
         /// Files or folders to report on (the whole history is still replayed for context).
         paths: Vec<PathBuf>,
-        /// Project root (default: the nearest folder upwards holding `.git` or
-        /// `rollsafe.toml`, else the current folder).
+        /// Project root (default: the folder of the configuration file, else the nearest
+        /// folder upwards holding `.git`, else the current folder).
         #[arg(long)]
         root: Option<PathBuf>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: FormatArg,
+        /// Output format (default: `github` when GITHUB_ACTIONS=true, else `human`).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
         /// List every migration with each change classified expand / contract / neutral /
         /// opaque.
         #[arg(short, long)]
         verbose: bool,
+        /// Report only migrations added or modified since the merge base of REV and HEAD
+        /// (plus uncommitted ones); the whole history is still replayed.
+        #[arg(long, value_name = "REV")]
+        changed_since: Option<String>,
+        /// Configuration file (default: `rollsafe.toml`, or `pyproject.toml` with
+        /// `[tool.rollsafe]`, found walking up from the current folder).
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// Override a rule's or group's severity: `RULE=error|warning|off` (repeatable).
+        #[arg(long, value_name = "RULE=LEVEL")]
+        severity: Vec<String>,
+        /// Migrations at or before this id are history: replayed, never reported.
+        #[arg(long, value_name = "ID")]
+        baseline: Option<String>,
     },
     /// Is rolling the app back to TARGET schema-compatible with the database as it is now?
     /// TARGET is a git revision (tag, branch, sha, HEAD~3) or a migration id.
@@ -81,6 +99,11 @@ enum Command {
     },
     /// List the rules.
     Rules,
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Print a rule's documentation.
     Explain {
         /// Rule name, as `rollsafe rules` lists it.
@@ -96,7 +119,26 @@ fn main() -> ExitCode {
             root,
             format,
             verbose,
-        } => check(paths, root, format, verbose),
+            changed_since,
+            config,
+            severity,
+            baseline,
+        } => check(CheckArgs {
+            paths,
+            root,
+            format,
+            verbose,
+            changed_since,
+            config,
+            severity,
+            baseline,
+        }),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "rollsafe", &mut buf);
+            Ok((String::from_utf8_lossy(&buf).into_owned(), EXIT_CLEAN))
+        }
         Command::Rollback {
             target,
             from,
@@ -141,15 +183,26 @@ fn find_root(start: &Path) -> PathBuf {
     start.to_path_buf()
 }
 
-fn check(
+struct CheckArgs {
     paths: Vec<PathBuf>,
     root: Option<PathBuf>,
-    format: FormatArg,
+    format: Option<FormatArg>,
     verbose: bool,
-) -> Result<(String, u8), String> {
+    changed_since: Option<String>,
+    config: Option<PathBuf>,
+    severity: Vec<String>,
+    baseline: Option<String>,
+}
+
+fn check(args: CheckArgs) -> Result<(String, u8), String> {
     let cwd = std::env::current_dir()
         .map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let root = match root {
+    let loaded = match &args.config {
+        Some(path) => Some(config::load_explicit(&cwd.join(path))?),
+        None => config::find(&cwd)?,
+    };
+    let cfg = loaded.as_ref().map(|l| l.config.clone()).unwrap_or_default();
+    let root = match args.root {
         Some(r) => {
             let r = if r.is_absolute() { r } else { cwd.join(r) };
             if !r.is_dir() {
@@ -157,13 +210,21 @@ fn check(
             }
             r
         }
-        None => find_root(&cwd),
+        None => match &loaded {
+            Some(l) => l.root.clone(),
+            None => find_root(&cwd),
+        },
     };
     let root = root.canonicalize().unwrap_or(root);
 
+    let mut settings = cfg.settings();
+    for flag in &args.severity {
+        config::apply_flag(&mut settings, flag)?;
+    }
+
     // Paths are resolved against the current directory, then made relative to the root.
     let mut wanted: Vec<String> = Vec::new();
-    for p in &paths {
+    for p in &args.paths {
         let abs = if p.is_absolute() { p.clone() } else { cwd.join(p) };
         if !abs.exists() {
             return Err(format!(
@@ -183,36 +244,83 @@ fn check(
         wanted.push(rollsafe::discover::relative(&root, &abs));
     }
 
-    let project = Project::load(&root);
+    // --changed-since: the files changed since the merge base, relative to the root.
+    let changed: Option<Vec<String>> = match &args.changed_since {
+        None => None,
+        Some(rev) => {
+            let repo = Repo::discover(&root).map_err(|e| format!("--changed-since {rev}: {e}"))?;
+            if repo.resolve(rev).map_err(|e| e.to_string())?.is_none() {
+                return Err(format!("--changed-since: {}", unknown_revision(&repo, rev)));
+            }
+            let base = repo
+                .merge_base(rev)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("--changed-since {rev}: no merge base with HEAD"))?;
+            let repo_root = repo.root.canonicalize().unwrap_or(repo.root.clone());
+            let files = repo.changed_since(&base).map_err(|e| e.to_string())?;
+            Some(
+                files
+                    .into_iter()
+                    .filter_map(|f| {
+                        let abs = repo_root.join(&f);
+                        abs.strip_prefix(&root)
+                            .ok()
+                            .map(|_| rollsafe::discover::relative(&root, &abs))
+                    })
+                    .collect(),
+            )
+        }
+    };
+
+    let opts = rollsafe::discover::Options {
+        roots: cfg.roots.iter().map(|r| r.path.clone()).collect(),
+        exclude: (!cfg.exclude.is_empty()).then(|| cfg.exclude_set()),
+    };
+    let project = Project::load_with(&root, &opts);
+    let history_only = baseline_mask(&project, &cfg, args.baseline.as_deref());
     let selected = |i: usize| {
-        if wanted.is_empty() {
-            return true;
+        if history_only[i] {
+            return false;
         }
         let path = &project.migrations[i].path;
-        wanted.iter().any(|w| {
-            w.is_empty() || path == w || path.starts_with(&format!("{w}/"))
-        })
+        if let Some(changed) = &changed {
+            if !changed.iter().any(|c| c == path) {
+                return false;
+            }
+        }
+        wanted.is_empty()
+            || wanted
+                .iter()
+                .any(|w| w.is_empty() || path == w || path.starts_with(&format!("{w}/")))
     };
-    let settings = Settings::default();
     let result = lint::lint(&project, &settings, selected);
 
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            FormatArg::Github
+        } else {
+            FormatArg::Human
+        }
+    });
     let mut text = match format {
         FormatArg::Json => {
             let mut s = report::json::render_check(&project, &result);
             s.push('\n');
             s
         }
+        FormatArg::Sarif => report::sarif::render(&project, &result),
+        FormatArg::Github => report::github::render(&project, &result),
         FormatArg::Human => report::human::render_check(
             &project,
             &result,
             HumanOptions {
                 color: use_color(),
-                verbose,
+                verbose: args.verbose,
             },
         ),
     };
-    for (path, err) in &project.walk_errors {
-        if matches!(format, FormatArg::Human) {
+    if matches!(format, FormatArg::Human | FormatArg::Github) {
+        for (path, err) in &project.walk_errors {
             text.push_str(&format!("warning: could not read {path}: {err}\n"));
         }
     }
@@ -222,6 +330,31 @@ fn check(
         EXIT_CLEAN
     };
     Ok((text, code))
+}
+
+/// Migrations at or before a baseline id (per configured root, or global) are history only.
+fn baseline_mask(project: &Project, cfg: &config::Config, flag: Option<&str>) -> Vec<bool> {
+    let mut mask = vec![false; project.migrations.len()];
+    for h in &project.histories {
+        let first = h.order.first().map(|&i| project.migrations[i].path.as_str());
+        let per_root = cfg.roots.iter().find(|r| {
+            first.is_some_and(|p| p.starts_with(&format!("{}/", r.path.trim_end_matches('/'))))
+        });
+        let baseline = flag
+            .or(per_root.and_then(|r| r.baseline.as_deref()))
+            .or(cfg.baseline.as_deref());
+        let Some(id) = baseline else { continue };
+        if let Some(pos) = h
+            .order
+            .iter()
+            .position(|&i| rollsafe::rollback::id_matches(&project.migrations[i], id))
+        {
+            for &i in &h.order[..=pos] {
+                mask[i] = true;
+            }
+        }
+    }
+    mask
 }
 
 /// Exit code of an `unknown` rollback verdict.
@@ -339,7 +472,7 @@ fn rollback(
             s.push('\n');
             s
         }
-        FormatArg::Human => {
+        FormatArg::Human | FormatArg::Sarif | FormatArg::Github => {
             let mut s = report::rollback::render_human(&report, &now_project, &labels, &rec, use_color());
             for n in &notes {
                 s.push_str(n);
@@ -378,7 +511,9 @@ fn schema(at: Option<&str>, format: FormatArg, root: Option<PathBuf>) -> Result<
     let schema = rollsafe::rollback::schema_of(&Side::all(&project, "schema"));
     let text = match format {
         FormatArg::Json => report::schema::render_json(&schema) + "\n",
-        FormatArg::Human => report::schema::render_text(&schema),
+        FormatArg::Human | FormatArg::Sarif | FormatArg::Github => {
+            report::schema::render_text(&schema)
+        }
     };
     Ok((text, EXIT_CLEAN))
 }

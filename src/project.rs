@@ -79,7 +79,12 @@ impl Project {
 
     /// Discovers and reads every migration under `root`.
     pub fn load(root: &Path) -> Project {
-        let found = discover::discover(root);
+        Project::load_with(root, &discover::Options::default())
+    }
+
+    /// Discovers (within the configured folders) and reads every migration under `root`.
+    pub fn load_with(root: &Path, opts: &discover::Options) -> Project {
+        let found = discover::discover_with(root, opts);
         let mut p = Project::from_sql_files(root, found.sql, &Disk);
         p.walk_errors = found.walk_errors;
         p

@@ -1,6 +1,8 @@
 //! Rendering results. Every renderer returns a `String`; only the binary prints.
 
+pub mod github;
 pub mod human;
+pub mod sarif;
 pub mod rollback;
 pub mod schema;
 pub mod json;

@@ -1,0 +1,261 @@
+//! Configuration: `rollsafe.toml` at the project root, or `[tool.rollsafe]` in
+//! `pyproject.toml`, found by walking up from the working directory (`--config` wins).
+//! Unknown keys and bad values are errors that point at the line in the file.
+
+use crate::lint::Settings;
+use crate::rules::{Group, Rule, Severity};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Migration folders, when discovery needs help or for monorepos; relative to the root.
+    #[serde(default)]
+    pub roots: Vec<RootConfig>,
+    /// Default SQL dialect of `.sql` files without an engine in their name.
+    pub dialect: Option<DialectName>,
+    /// Glob patterns (relative to the root) of paths never to read.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Migrations at or before this id are history: replayed for context, never reported.
+    pub baseline: Option<String>,
+    /// Rule or group (`contract`, `warning`, `opaque`, `meta`) to severity.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Level>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RootConfig {
+    pub path: String,
+    pub framework: Option<FrameworkName>,
+    pub dialect: Option<DialectName>,
+    pub baseline: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameworkName {
+    Sql,
+    Alembic,
+    Django,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DialectName {
+    Postgres,
+    Postgresql,
+    Mysql,
+    Sqlite,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+impl Level {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Off => None,
+        }
+    }
+}
+
+/// A configuration file that was found and read.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub path: PathBuf,
+    /// The folder holding the file: the project root.
+    pub root: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct PyProject {
+    tool: Option<PyTool>,
+}
+
+#[derive(Deserialize)]
+struct PyTool {
+    rollsafe: Option<Config>,
+}
+
+/// An error that names the file and the line.
+pub fn located_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
+    let msg = err.message().trim().to_string();
+    match err.span() {
+        Some(span) => {
+            let idx = crate::source::LineIndex::new(text);
+            let (line, col) = idx.line_col(text, span.start);
+            format!("{}:{line}:{col}: {msg}", path.display())
+        }
+        None => format!("{}: {msg}", path.display()),
+    }
+}
+
+/// Reads a configuration file: `rollsafe.toml` (the whole file is the configuration), or
+/// `pyproject.toml` (`[tool.rollsafe]`, `None` when the section is absent).
+pub fn read(path: &Path) -> Result<Option<Config>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let is_pyproject = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy() == "pyproject.toml");
+    let config = if is_pyproject {
+        let doc: PyProject =
+            toml::from_str(&text).map_err(|e| located_error(path, &text, &e))?;
+        doc.tool.and_then(|t| t.rollsafe)
+    } else {
+        Some(toml::from_str::<Config>(&text).map_err(|e| located_error(path, &text, &e))?)
+    };
+    if let Some(c) = &config {
+        validate(c).map_err(|m| {
+            let line = find_line(&text, &m.0).unwrap_or(1);
+            format!("{}:{line}: {}", path.display(), m.1)
+        })?;
+    }
+    Ok(config)
+}
+
+/// Semantic checks serde cannot do; the first value names the key to locate.
+fn validate(c: &Config) -> Result<(), (String, String)> {
+    for key in c.rules.keys() {
+        if Rule::from_name(key).is_none() && group_named(key).is_none() {
+            let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+            return Err((
+                key.clone(),
+                format!(
+                    "unknown rule or group `{key}` in [rules]; groups: contract, warning, \
+                     opaque, meta; rules: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    for pat in &c.exclude {
+        if let Err(e) = globset::Glob::new(pat) {
+            return Err((pat.clone(), format!("bad exclude pattern `{pat}`: {e}")));
+        }
+    }
+    Ok(())
+}
+
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+}
+
+fn group_named(name: &str) -> Option<Group> {
+    match name {
+        "contract" => Some(Group::Contract),
+        "warning" => Some(Group::Warning),
+        "opaque" => Some(Group::Opaque),
+        "meta" => Some(Group::Meta),
+        _ => None,
+    }
+}
+
+/// Finds the configuration for a run started in `start`: the nearest `rollsafe.toml`, or
+/// `pyproject.toml` with a `[tool.rollsafe]` section, walking up.
+pub fn find(start: &Path) -> Result<Option<Loaded>, String> {
+    for dir in start.ancestors() {
+        let own = dir.join("rollsafe.toml");
+        if own.is_file() {
+            let config = read(&own)?.unwrap_or_default();
+            return Ok(Some(Loaded {
+                config,
+                path: own,
+                root: dir.to_path_buf(),
+            }));
+        }
+        let py = dir.join("pyproject.toml");
+        if py.is_file() {
+            if let Some(config) = read(&py)? {
+                return Ok(Some(Loaded {
+                    config,
+                    path: py,
+                    root: dir.to_path_buf(),
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Loads an explicit `--config PATH`.
+pub fn load_explicit(path: &Path) -> Result<Loaded, String> {
+    let config = read(path)?.ok_or_else(|| {
+        format!("{}: has no [tool.rollsafe] section", path.display())
+    })?;
+    let root = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok(Loaded {
+        config,
+        path: path.to_path_buf(),
+        root,
+    })
+}
+
+impl Config {
+    /// Rule severities: group settings first, then rule settings over them.
+    pub fn settings(&self) -> Settings {
+        let mut s = Settings::default();
+        for (key, level) in &self.rules {
+            if let Some(g) = group_named(key) {
+                for r in Rule::ALL.iter().filter(|r| r.meta().group == g) {
+                    s.severities.insert(*r, level.severity());
+                }
+            }
+        }
+        for (key, level) in &self.rules {
+            if let Some(r) = Rule::from_name(key) {
+                s.severities.insert(r, level.severity());
+            }
+        }
+        s
+    }
+
+    /// The exclude patterns as one matcher.
+    pub fn exclude_set(&self) -> globset::GlobSet {
+        let mut b = globset::GlobSetBuilder::new();
+        for p in &self.exclude {
+            if let Ok(g) = globset::Glob::new(p) {
+                b.add(g);
+            }
+        }
+        b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+    }
+}
+
+/// Applies `--severity RULE=LEVEL` flags over the configuration.
+pub fn apply_flag(settings: &mut Settings, flag: &str) -> Result<(), String> {
+    let (key, level) = flag
+        .split_once('=')
+        .ok_or_else(|| format!("--severity {flag}: expected RULE=error|warning|off"))?;
+    let level = match level {
+        "error" => Level::Error,
+        "warning" => Level::Warning,
+        "off" => Level::Off,
+        other => return Err(format!("--severity {flag}: unknown level `{other}`")),
+    };
+    if let Some(g) = group_named(key) {
+        for r in Rule::ALL.iter().filter(|r| r.meta().group == g) {
+            settings.severities.insert(*r, level.severity());
+        }
+        return Ok(());
+    }
+    let rule = Rule::from_name(key).ok_or_else(|| format!("--severity {flag}: unknown rule `{key}`"))?;
+    settings.severities.insert(rule, level.severity());
+    Ok(())
+}
