@@ -39,7 +39,10 @@ pub enum TableFate<'a> {
         replaced: Option<ChangeRef>,
     },
     Dropped(ChangeRef),
-    Renamed { to: &'a Table, at: ChangeRef },
+    Renamed {
+        to: &'a Table,
+        at: ChangeRef,
+    },
     Unknown,
 }
 
@@ -68,7 +71,11 @@ impl<'a> Comparison<'a> {
     }
 
     pub fn last_event(&self, pred: impl Fn(&EventKind) -> bool) -> Option<ChangeRef> {
-        self.events.iter().rev().find(|e| pred(&e.kind)).map(|e| e.at)
+        self.events
+            .iter()
+            .rev()
+            .find(|e| pred(&e.kind))
+            .map(|e| e.at)
     }
 
     pub fn fate(&self, before: &Table) -> TableFate<'a> {
@@ -92,9 +99,9 @@ impl<'a> Comparison<'a> {
             return TableFate::Present { after, replaced };
         }
         if let Some(to) = self.after.tables.values().find(|t| t.id == before.id) {
-            if let Some(at) = self.first_event(|k| {
-                matches!(k, EventKind::TableRenamed { table, .. } if *table == before.id)
-            }) {
+            if let Some(at) = self.first_event(
+                |k| matches!(k, EventKind::TableRenamed { table, .. } if *table == before.id),
+            ) {
                 return TableFate::Renamed { to, at };
             }
         }
@@ -131,22 +138,43 @@ impl<'a> Comparison<'a> {
 
     /// The column of `after` that code at `before` knew as `col`: same name, or the same column
     /// under a new name (the rename itself is rename-column's finding).
-    pub fn same_column(&self, col: &Column, after: &'a Table, replaced: Option<ChangeRef>) -> Option<&'a Column> {
-        after
-            .column(&col.def.name)
-            .or_else(|| replaced.is_none().then(|| after.column_by_id(col.id)).flatten())
+    pub fn same_column(
+        &self,
+        col: &Column,
+        after: &'a Table,
+        replaced: Option<ChangeRef>,
+    ) -> Option<&'a Column> {
+        after.column(&col.def.name).or_else(|| {
+            replaced
+                .is_none()
+                .then(|| after.column_by_id(col.id))
+                .flatten()
+        })
     }
 
     /// The change that made column `c` (of table `after`) what it is, preferring the most
     /// specific event.
-    pub fn column_origin(&self, after: &Table, c: &Column, replaced: Option<ChangeRef>) -> Option<ChangeRef> {
+    pub fn column_origin(
+        &self,
+        after: &Table,
+        c: &Column,
+        replaced: Option<ChangeRef>,
+    ) -> Option<ChangeRef> {
         self.last_event(|k| matches!(k, EventKind::ColumnAdded { column, .. } if *column == c.id))
-            .or_else(|| self.last_event(|k| matches!(k, EventKind::NotNullSet { column } if *column == c.id)))
             .or_else(|| {
-                self.last_event(|k| matches!(k, EventKind::DefaultDropped { column } if *column == c.id))
+                self.last_event(
+                    |k| matches!(k, EventKind::NotNullSet { column } if *column == c.id),
+                )
             })
             .or_else(|| {
-                self.first_event(|k| matches!(k, EventKind::TableCreated { table } if *table == after.id))
+                self.last_event(
+                    |k| matches!(k, EventKind::DefaultDropped { column } if *column == c.id),
+                )
+            })
+            .or_else(|| {
+                self.first_event(
+                    |k| matches!(k, EventKind::TableCreated { table } if *table == after.id),
+                )
             })
             .or(replaced)
     }
@@ -158,7 +186,12 @@ impl<'a> Comparison<'a> {
             .iter()
             .filter(|c| c.def.kind.is_uniqueness())
             .map(|c| sorted(&c.def.columns))
-            .chain(t.indexes.iter().filter(|i| i.unique).map(|i| sorted(&i.columns)))
+            .chain(
+                t.indexes
+                    .iter()
+                    .filter(|i| i.unique)
+                    .map(|i| sorted(&i.columns)),
+            )
             .collect();
         keys.sort();
         keys.dedup();
@@ -190,14 +223,22 @@ impl<'a> Comparison<'a> {
     }
 
     /// The change that added constraint or index `name` to table `after`.
-    pub fn constraint_origin(&self, after: &Table, name: &str, replaced: Option<ChangeRef>) -> Option<ChangeRef> {
+    pub fn constraint_origin(
+        &self,
+        after: &Table,
+        name: &str,
+        replaced: Option<ChangeRef>,
+    ) -> Option<ChangeRef> {
         self.last_event(|k| match k {
-            EventKind::ConstraintAdded { table, name: n } | EventKind::IndexCreated { table, name: n } => {
-                *table == after.id && n == name
-            }
+            EventKind::ConstraintAdded { table, name: n }
+            | EventKind::IndexCreated { table, name: n } => *table == after.id && n == name,
             _ => false,
         })
-        .or_else(|| self.first_event(|k| matches!(k, EventKind::TableCreated { table } if *table == after.id)))
+        .or_else(|| {
+            self.first_event(
+                |k| matches!(k, EventKind::TableCreated { table } if *table == after.id),
+            )
+        })
         .or(replaced)
     }
 
@@ -264,8 +305,11 @@ pub fn is_widening(from: &SqlType, to: &SqlType) -> bool {
             }
         },
         ("real", "double precision") => true,
-        ("timestamp", "timestamp") | ("timestamptz", "timestamptz") | ("time", "time")
-        | ("timetz", "timetz") | ("interval", "interval") => at_least(fa.or(Some(6))),
+        ("timestamp", "timestamp")
+        | ("timestamptz", "timestamptz")
+        | ("time", "time")
+        | ("timetz", "timetz")
+        | ("interval", "interval") => at_least(fa.or(Some(6))),
         _ => match (int_rank(f), int_rank(t)) {
             (Some(a), Some(b)) => b >= a,
             (Some(a), None) if t == "numeric" => match to.args.as_slice() {
@@ -294,7 +338,10 @@ mod tests {
         assert!(is_widening(&t("varchar", &[50]), &t("varchar", &[])));
         assert!(is_widening(&t("int", &[]), &t("bigint", &[])));
         assert!(is_widening(&t("smallint", &[]), &t("int4", &[])));
-        assert!(is_widening(&t("numeric", &[10, 2]), &t("numeric", &[12, 2])));
+        assert!(is_widening(
+            &t("numeric", &[10, 2]),
+            &t("numeric", &[12, 2])
+        ));
         assert!(is_widening(&t("integer", &[]), &t("numeric", &[])));
         assert!(is_widening(&t("real", &[]), &t("float8", &[])));
     }
@@ -304,7 +351,10 @@ mod tests {
         assert!(!is_widening(&t("varchar", &[100]), &t("varchar", &[50])));
         assert!(!is_widening(&t("text", &[]), &t("varchar", &[10])));
         assert!(!is_widening(&t("bigint", &[]), &t("integer", &[])));
-        assert!(!is_widening(&t("numeric", &[10, 2]), &t("numeric", &[10, 3])));
+        assert!(!is_widening(
+            &t("numeric", &[10, 2]),
+            &t("numeric", &[10, 3])
+        ));
         assert!(!is_widening(&t("text", &[]), &t("integer", &[])));
         assert!(!is_widening(&t("timestamp", &[]), &t("timestamptz", &[])));
         assert!(!is_widening(&t("varchar", &[10]), &t("char", &[10])));

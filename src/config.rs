@@ -110,8 +110,7 @@ pub fn read(path: &Path) -> Result<Option<Config>, String> {
         .file_name()
         .is_some_and(|n| n.to_string_lossy() == "pyproject.toml");
     let config = if is_pyproject {
-        let doc: PyProject =
-            toml::from_str(&text).map_err(|e| located_error(path, &text, &e))?;
+        let doc: PyProject = toml::from_str(&text).map_err(|e| located_error(path, &text, &e))?;
         doc.tool.and_then(|t| t.rollsafe)
     } else {
         Some(toml::from_str::<Config>(&text).map_err(|e| located_error(path, &text, &e))?)
@@ -149,9 +148,7 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
 }
 
 fn find_line(text: &str, needle: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .map(|i| i + 1)
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
 
 fn group_named(name: &str) -> Option<Group> {
@@ -193,9 +190,8 @@ pub fn find(start: &Path) -> Result<Option<Loaded>, String> {
 
 /// Loads an explicit `--config PATH`.
 pub fn load_explicit(path: &Path) -> Result<Loaded, String> {
-    let config = read(path)?.ok_or_else(|| {
-        format!("{}: has no [tool.rollsafe] section", path.display())
-    })?;
+    let config =
+        read(path)?.ok_or_else(|| format!("{}: has no [tool.rollsafe] section", path.display()))?;
     let root = path
         .parent()
         .map(Path::to_path_buf)
@@ -255,7 +251,8 @@ pub fn apply_flag(settings: &mut Settings, flag: &str) -> Result<(), String> {
         }
         return Ok(());
     }
-    let rule = Rule::from_name(key).ok_or_else(|| format!("--severity {flag}: unknown rule `{key}`"))?;
+    let rule =
+        Rule::from_name(key).ok_or_else(|| format!("--severity {flag}: unknown rule `{key}`"))?;
     settings.severities.insert(rule, level.severity());
     Ok(())
 }

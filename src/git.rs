@@ -28,7 +28,11 @@ fn run(dir: &Path, args: &[&str]) -> Result<std::process::Output, GitError> {
         .env("GIT_TERMINAL_PROMPT", "0")
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| GitError(format!("cannot run git ({e}); is git installed and on PATH?")))
+        .map_err(|e| {
+            GitError(format!(
+                "cannot run git ({e}); is git installed and on PATH?"
+            ))
+        })
 }
 
 impl Repo {
@@ -58,11 +62,19 @@ impl Repo {
             return Ok(None);
         }
         let spec = format!("{rev}^{{commit}}");
-        let out = self.git(&["rev-parse", "--verify", "--quiet", "--end-of-options", &spec])?;
+        let out = self.git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ])?;
         if !out.status.success() {
             return Ok(None);
         }
-        Ok(Some(String::from_utf8_lossy(&out.stdout).trim().to_string()))
+        Ok(Some(
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        ))
     }
 
     pub fn is_shallow(&self) -> bool {
@@ -90,7 +102,9 @@ impl Repo {
         if !out.status.success() {
             return Ok(None);
         }
-        Ok(Some(String::from_utf8_lossy(&out.stdout).trim().to_string()))
+        Ok(Some(
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        ))
     }
 
     /// Every file path at commit `sha`, `/`-separated, relative to the repository root.
@@ -111,7 +125,11 @@ impl Repo {
     }
 
     /// The contents of `paths` at commit `sha`, through one `git cat-file --batch`.
-    pub fn read_blobs(&self, sha: &str, paths: &[String]) -> Result<HashMap<String, Vec<u8>>, GitError> {
+    pub fn read_blobs(
+        &self,
+        sha: &str,
+        paths: &[String],
+    ) -> Result<HashMap<String, Vec<u8>>, GitError> {
         let mut out = HashMap::new();
         if paths.is_empty() {
             return Ok(out);

@@ -13,7 +13,11 @@ pub struct Node<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GraphIssue {
     /// Two migrations share an id; the later index is ignored for ordering.
-    DuplicateId { id: String, first: usize, second: usize },
+    DuplicateId {
+        id: String,
+        first: usize,
+        second: usize,
+    },
     /// A parent names no migration of this graph (and is not declared external).
     MissingParent { node: usize, parent: String },
     /// These nodes depend on each other in a cycle; they are ordered by id as a fallback.
@@ -23,7 +27,10 @@ pub enum GraphIssue {
 /// The replay order of `nodes` (indices into it): parents first; among nodes that are ready at
 /// the same time, the smaller id first, so the order is deterministic. Parents for which
 /// `is_external` holds are satisfied from outside (Django's own apps).
-pub fn topo_order(nodes: &[Node], is_external: impl Fn(&str) -> bool) -> (Vec<usize>, Vec<GraphIssue>) {
+pub fn topo_order(
+    nodes: &[Node],
+    is_external: impl Fn(&str) -> bool,
+) -> (Vec<usize>, Vec<GraphIssue>) {
     let mut issues = Vec::new();
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
@@ -130,10 +137,7 @@ mod tests {
         let owned = nodes(spec);
         let ns: Vec<Node> = owned
             .iter()
-            .map(|(id, ps)| Node {
-                id,
-                parents: ps,
-            })
+            .map(|(id, ps)| Node { id, parents: ps })
             .collect();
         let (o, issues) = topo_order(&ns, |p| p.starts_with("ext:"));
         (o.into_iter().map(|i| owned[i].0.clone()).collect(), issues)
@@ -141,25 +145,55 @@ mod tests {
 
     #[test]
     fn parents_first_then_by_id() {
-        let (o, issues) = order(&[("c", &["b"]), ("b", &["a"]), ("a", &[]), ("m", &["b", "c"]), ("d", &["b"])]);
+        let (o, issues) = order(&[
+            ("c", &["b"]),
+            ("b", &["a"]),
+            ("a", &[]),
+            ("m", &["b", "c"]),
+            ("d", &["b"]),
+        ]);
         assert_eq!(o, ["a", "b", "c", "d", "m"]);
         assert!(issues.is_empty());
     }
 
     #[test]
     fn problems_are_reported_not_fatal() {
-        let (o, issues) = order(&[("a", &[]), ("a", &[]), ("b", &["zzz"]), ("c", &["ext:auth"]), ("x", &["y"]), ("y", &["x"])]);
+        let (o, issues) = order(&[
+            ("a", &[]),
+            ("a", &[]),
+            ("b", &["zzz"]),
+            ("c", &["ext:auth"]),
+            ("x", &["y"]),
+            ("y", &["x"]),
+        ]);
         assert_eq!(o.len(), 6);
-        assert!(issues.iter().any(|i| matches!(i, GraphIssue::DuplicateId { .. })));
-        assert!(issues.iter().any(|i| matches!(i, GraphIssue::MissingParent { parent, .. } if parent == "zzz")));
-        assert!(issues.iter().any(|i| matches!(i, GraphIssue::Cycle { nodes } if nodes.len() == 2)));
-        assert!(!issues.iter().any(|i| matches!(i, GraphIssue::MissingParent { parent, .. } if parent == "ext:auth")));
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i, GraphIssue::DuplicateId { .. }))
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i, GraphIssue::MissingParent { parent, .. } if parent == "zzz"))
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| matches!(i, GraphIssue::Cycle { nodes } if nodes.len() == 2))
+        );
+        assert!(!issues.iter().any(
+            |i| matches!(i, GraphIssue::MissingParent { parent, .. } if parent == "ext:auth")
+        ));
     }
 
     #[test]
     fn heads_are_unreferenced() {
         let owned = nodes(&[("a", &[]), ("b", &["a"]), ("c", &["a"])]);
-        let ns: Vec<Node> = owned.iter().map(|(id, ps)| Node { id, parents: ps }).collect();
+        let ns: Vec<Node> = owned
+            .iter()
+            .map(|(id, ps)| Node { id, parents: ps })
+            .collect();
         assert_eq!(heads(&ns), ["b", "c"]);
     }
 }

@@ -84,7 +84,10 @@ impl LintResult {
             .count()
     }
     pub fn suppressed(&self) -> usize {
-        self.findings.iter().filter(|f| f.suppressed.is_some()).count()
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
     }
 }
 
@@ -117,7 +120,11 @@ pub fn step(schema: &mut Schema, index: usize, m: &Migration) -> Step {
 
 /// Lints a project. `selected(i)` says whether migration `i`'s findings are reported; every
 /// history is replayed in full either way.
-pub fn lint(project: &Project, settings: &Settings, selected: impl Fn(usize) -> bool) -> LintResult {
+pub fn lint(
+    project: &Project,
+    settings: &Settings,
+    selected: impl Fn(usize) -> bool,
+) -> LintResult {
     let n = project.migrations.len();
     let mut result = LintResult {
         findings: Vec::new(),
@@ -192,7 +199,9 @@ fn classify(m: &Migration, mi: usize, step: &Step) -> Vec<ChangeClass> {
                 EventKind::ColumnTypeChanged { from, to, .. }
                     if e.at == at && from != to && is_widening(from, to) =>
                 {
-                    Some(format!("widening {from} to {to}: old code still reads and writes it"))
+                    Some(format!(
+                        "widening {from} to {to}: old code still reads and writes it"
+                    ))
                 }
                 _ => None,
             });
@@ -251,7 +260,11 @@ fn findings_for(
         );
     }
     for b in breakages.iter().filter(|b| b.at.migration == mi) {
-        let span = m.changes.get(b.at.change).map(|c| c.span).unwrap_or_default();
+        let span = m
+            .changes
+            .get(b.at.change)
+            .map(|c| c.span)
+            .unwrap_or_default();
         push(
             b.rule,
             Some(b.at.change),

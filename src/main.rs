@@ -2,11 +2,11 @@
 //! library.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use rollsafe::config;
+use rollsafe::git::Repo;
 use rollsafe::lint;
 use rollsafe::project::Project;
 use rollsafe::report::{self, HumanOptions};
-use rollsafe::config;
-use rollsafe::git::Repo;
 use rollsafe::rollback::{Side, VerdictKind};
 use rollsafe::rules::{Rule, Severity};
 use std::io::{IsTerminal, Write};
@@ -195,13 +195,16 @@ struct CheckArgs {
 }
 
 fn check(args: CheckArgs) -> Result<(String, u8), String> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let loaded = match &args.config {
         Some(path) => Some(config::load_explicit(&cwd.join(path))?),
         None => config::find(&cwd)?,
     };
-    let cfg = loaded.as_ref().map(|l| l.config.clone()).unwrap_or_default();
+    let cfg = loaded
+        .as_ref()
+        .map(|l| l.config.clone())
+        .unwrap_or_default();
     let root = match args.root {
         Some(r) => {
             let r = if r.is_absolute() { r } else { cwd.join(r) };
@@ -225,7 +228,11 @@ fn check(args: CheckArgs) -> Result<(String, u8), String> {
     // Paths are resolved against the current directory, then made relative to the root.
     let mut wanted: Vec<String> = Vec::new();
     for p in &args.paths {
-        let abs = if p.is_absolute() { p.clone() } else { cwd.join(p) };
+        let abs = if p.is_absolute() {
+            p.clone()
+        } else {
+            cwd.join(p)
+        };
         if !abs.exists() {
             return Err(format!(
                 "{}: no such file or directory (pass existing migration files or folders)",
@@ -336,7 +343,10 @@ fn check(args: CheckArgs) -> Result<(String, u8), String> {
 fn baseline_mask(project: &Project, cfg: &config::Config, flag: Option<&str>) -> Vec<bool> {
     let mut mask = vec![false; project.migrations.len()];
     for h in &project.histories {
-        let first = h.order.first().map(|&i| project.migrations[i].path.as_str());
+        let first = h
+            .order
+            .first()
+            .map(|&i| project.migrations[i].path.as_str());
         let per_root = cfg.roots.iter().find(|r| {
             first.is_some_and(|p| p.starts_with(&format!("{}/", r.path.trim_end_matches('/'))))
         });
@@ -391,8 +401,8 @@ fn rollback(
     format: FormatArg,
     diff: bool,
 ) -> Result<(String, u8), String> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let repo = Repo::discover(&cwd);
     let root = match &repo {
         Ok(r) => r.root.clone(),
@@ -473,7 +483,8 @@ fn rollback(
             s
         }
         FormatArg::Human | FormatArg::Sarif | FormatArg::Github => {
-            let mut s = report::rollback::render_human(&report, &now_project, &labels, &rec, use_color());
+            let mut s =
+                report::rollback::render_human(&report, &now_project, &labels, &rec, use_color());
             for n in &notes {
                 s.push_str(n);
                 s.push('\n');
@@ -498,9 +509,13 @@ fn rollback(
     Ok((text, code))
 }
 
-fn schema(at: Option<&str>, format: FormatArg, root: Option<PathBuf>) -> Result<(String, u8), String> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| format!("cannot read the current directory: {e}"))?;
+fn schema(
+    at: Option<&str>,
+    format: FormatArg,
+    root: Option<PathBuf>,
+) -> Result<(String, u8), String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let project = match at {
         Some(rev) => {
             let repo = Repo::discover(&cwd).map_err(|e| e.to_string())?;

@@ -416,9 +416,13 @@ pub enum Op {
     },
     /// Understood, and irrelevant to the app-visible schema: comments, grants, `SET`,
     /// transactions, extensions, functions, sequences, statistics.
-    Neutral { what: String },
+    Neutral {
+        what: String,
+    },
     /// Not understood statically: dynamic SQL, code, a statement that did not parse.
-    Opaque { reason: String },
+    Opaque {
+        reason: String,
+    },
 }
 
 impl Op {
@@ -605,11 +609,7 @@ pub struct Migration {
 
 impl Migration {
     pub fn new(id: String, path: String, framework: Framework, source: Arc<str>) -> Self {
-        let name = path
-            .rsplit('/')
-            .next()
-            .unwrap_or(path.as_str())
-            .to_string();
+        let name = path.rsplit('/').next().unwrap_or(path.as_str()).to_string();
         Migration {
             id,
             name,

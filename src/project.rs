@@ -56,7 +56,10 @@ impl FileSource for Blobs {
 
 impl Project {
     /// Reads every migration tracked at commit `sha`, without checking anything out.
-    pub fn load_at_revision(repo: &crate::git::Repo, sha: &str) -> Result<Project, crate::git::GitError> {
+    pub fn load_at_revision(
+        repo: &crate::git::Repo,
+        sha: &str,
+    ) -> Result<Project, crate::git::GitError> {
         let paths = repo.ls_tree(sha)?;
         let venvs: Vec<&str> = paths
             .iter()
@@ -158,9 +161,7 @@ impl Project {
             {
                 let bv = versions[base].0.clone();
                 idx.retain(|&i| {
-                    i == base
-                        || versions[i].1 == SqlRole::Repeatable
-                        || versions[i].0 > bv
+                    i == base || versions[i].1 == SqlRole::Repeatable || versions[i].0 > bv
                 });
             }
             histories.push(History {

@@ -279,15 +279,16 @@ pub fn downgrade_info(d: &Downgrade) -> DowngradeInfo {
                     destroys.push(format!("column {table}.{column}"))
                 }
                 Op::DataChange {
-                    kind: crate::model::DataChangeKind::Delete | crate::model::DataChangeKind::Truncate,
+                    kind:
+                        crate::model::DataChangeKind::Delete | crate::model::DataChangeKind::Truncate,
                     table,
                 } => destroys.push(match table {
                     Some(t) => format!("rows of {t}"),
                     None => "rows".to_string(),
                 }),
-                Op::AlterColumnType { table, column, to, .. } => {
-                    destroys.push(format!("values of {table}.{column} that do not fit {to}"))
-                }
+                Op::AlterColumnType {
+                    table, column, to, ..
+                } => destroys.push(format!("values of {table}.{column} that do not fit {to}")),
                 _ => {}
             }
         }

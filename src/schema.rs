@@ -94,21 +94,67 @@ pub struct Event {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
-    TableCreated { table: u32 },
-    TableDropped { table: u32, name: QualifiedName },
-    TableRenamed { table: u32, from: QualifiedName, to: QualifiedName },
-    ColumnAdded { table: u32, column: u32 },
-    ColumnDropped { table: u32, column: u32, name: String },
-    ColumnRenamed { table: u32, column: u32, from: String, to: String },
-    ColumnTypeChanged { column: u32, from: SqlType, to: SqlType },
-    NotNullSet { column: u32 },
-    DefaultDropped { column: u32 },
-    ConstraintAdded { table: u32, name: String },
-    IndexCreated { table: u32, name: String },
-    ViewDropped { name: QualifiedName },
-    ViewRenamed { from: QualifiedName, to: QualifiedName },
-    EnumValueRenamed { name: QualifiedName, from: String, to: String },
-    TypeDropped { name: QualifiedName },
+    TableCreated {
+        table: u32,
+    },
+    TableDropped {
+        table: u32,
+        name: QualifiedName,
+    },
+    TableRenamed {
+        table: u32,
+        from: QualifiedName,
+        to: QualifiedName,
+    },
+    ColumnAdded {
+        table: u32,
+        column: u32,
+    },
+    ColumnDropped {
+        table: u32,
+        column: u32,
+        name: String,
+    },
+    ColumnRenamed {
+        table: u32,
+        column: u32,
+        from: String,
+        to: String,
+    },
+    ColumnTypeChanged {
+        column: u32,
+        from: SqlType,
+        to: SqlType,
+    },
+    NotNullSet {
+        column: u32,
+    },
+    DefaultDropped {
+        column: u32,
+    },
+    ConstraintAdded {
+        table: u32,
+        name: String,
+    },
+    IndexCreated {
+        table: u32,
+        name: String,
+    },
+    ViewDropped {
+        name: QualifiedName,
+    },
+    ViewRenamed {
+        from: QualifiedName,
+        to: QualifiedName,
+    },
+    EnumValueRenamed {
+        name: QualifiedName,
+        from: String,
+        to: String,
+    },
+    TypeDropped {
+        name: QualifiedName,
+    },
 }
 
 /// The schema at one point of a history.
@@ -538,7 +584,8 @@ impl Schema {
                 let c = t.columns.remove(pos);
                 // The database drops indexes and constraints that use the column.
                 t.indexes.retain(|i| !i.columns.iter().any(|x| x == column));
-                t.constraints.retain(|k| !k.def.columns.iter().any(|x| x == column));
+                t.constraints
+                    .retain(|k| !k.def.columns.iter().any(|x| x == column));
                 emit(EventKind::ColumnDropped {
                     table: t.id,
                     column: c.id,
@@ -655,7 +702,11 @@ impl Schema {
                     }
                 }
                 if def.kind == ConstraintKind::PrimaryKey {
-                    for c in t.columns.iter_mut().filter(|c| def.columns.contains(&c.def.name)) {
+                    for c in t
+                        .columns
+                        .iter_mut()
+                        .filter(|c| def.columns.contains(&c.def.name))
+                    {
                         c.def.nullable = false;
                     }
                 }
@@ -711,9 +762,7 @@ impl Schema {
                 }
             }
             Op::CreateView {
-                name,
-                materialized,
-                ..
+                name, materialized, ..
             } => {
                 self.views.insert(
                     name.clone(),
@@ -769,7 +818,10 @@ impl Schema {
                 }
             }
             Op::RenameEnumValue { name, from, to } => {
-                let known = self.types.get(name).is_some_and(|e| e.values.contains(from));
+                let known = self
+                    .types
+                    .get(name)
+                    .is_some_and(|e| e.values.contains(from));
                 if !known {
                     if let Some(seeds) = &mut self.seeds {
                         seeds.push(Seed::EnumValue {

@@ -63,7 +63,9 @@ impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReadError::Io(e) => write!(f, "cannot read the file: {e}"),
-            ReadError::Binary => f.write_str("this is a binary file, not a migration (it holds NUL bytes)"),
+            ReadError::Binary => {
+                f.write_str("this is a binary file, not a migration (it holds NUL bytes)")
+            }
             ReadError::NotUtf8 { offset } => write!(
                 f,
                 "the file is not valid UTF-8 (first bad byte at offset {offset}); re-encode it as UTF-8"

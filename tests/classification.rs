@@ -44,17 +44,47 @@ fn contract_changes_fire_their_rule() {
         ("DROP TABLE users;", "drop-table"),
         ("ALTER TABLE users DROP COLUMN email;", "drop-column"),
         ("ALTER TABLE users RENAME TO people;", "rename-table"),
-        ("ALTER TABLE users RENAME COLUMN name TO full_name;", "rename-column"),
-        ("ALTER TABLE users ALTER COLUMN bio TYPE varchar(10);", "change-column-type"),
-        ("ALTER TABLE users ALTER COLUMN name TYPE integer USING 0;", "change-column-type"),
-        ("ALTER TABLE users ADD COLUMN age int NOT NULL;", "add-not-null-column"),
-        ("ALTER TABLE users ALTER COLUMN name SET NOT NULL;", "set-not-null"),
-        ("ALTER TABLE users ALTER COLUMN plan DROP DEFAULT;", "drop-default"),
-        ("CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);", "add-unique"),
-        ("ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);", "add-unique"),
+        (
+            "ALTER TABLE users RENAME COLUMN name TO full_name;",
+            "rename-column",
+        ),
+        (
+            "ALTER TABLE users ALTER COLUMN bio TYPE varchar(10);",
+            "change-column-type",
+        ),
+        (
+            "ALTER TABLE users ALTER COLUMN name TYPE integer USING 0;",
+            "change-column-type",
+        ),
+        (
+            "ALTER TABLE users ADD COLUMN age int NOT NULL;",
+            "add-not-null-column",
+        ),
+        (
+            "ALTER TABLE users ALTER COLUMN name SET NOT NULL;",
+            "set-not-null",
+        ),
+        (
+            "ALTER TABLE users ALTER COLUMN plan DROP DEFAULT;",
+            "drop-default",
+        ),
+        (
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);",
+            "add-unique",
+        ),
+        (
+            "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+            "add-unique",
+        ),
         ("ALTER TABLE users SET SCHEMA archive;", "move-to-schema"),
-        ("ALTER TABLE users ADD CONSTRAINT bio_len CHECK (length(bio) < 100) NOT VALID;", "add-check-constraint"),
-        ("ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES accounts (id) NOT VALID;", "add-foreign-key"),
+        (
+            "ALTER TABLE users ADD CONSTRAINT bio_len CHECK (length(bio) < 100) NOT VALID;",
+            "add-check-constraint",
+        ),
+        (
+            "ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES accounts (id) NOT VALID;",
+            "add-foreign-key",
+        ),
     ] {
         let fired = one(sql);
         assert_eq!(fired, vec![format!("V2__change.sql:{rule}")], "{sql}");
@@ -64,12 +94,30 @@ fn contract_changes_fire_their_rule() {
 #[test]
 fn views_and_enums() {
     let fired = with(&[
-        ("db/migration/V2__views.sql", "CREATE VIEW active AS SELECT * FROM users; CREATE TYPE mood AS ENUM ('ok', 'bad');"),
-        ("db/migration/V3__rename.sql", "ALTER VIEW active RENAME TO current_users;"),
-        ("db/migration/V4__drop.sql", "CREATE VIEW v2 AS SELECT 1; DROP VIEW v2; DROP VIEW current_users;"),
-        ("db/migration/V5__enum.sql", "ALTER TYPE mood RENAME VALUE 'bad' TO 'sad'; ALTER TYPE mood ADD VALUE 'meh';"),
-        ("db/migration/V6__recreate.sql", "CREATE VIEW v3 AS SELECT 1;"),
-        ("db/migration/V7__replace.sql", "DROP VIEW v3; CREATE VIEW v3 AS SELECT 2;"),
+        (
+            "db/migration/V2__views.sql",
+            "CREATE VIEW active AS SELECT * FROM users; CREATE TYPE mood AS ENUM ('ok', 'bad');",
+        ),
+        (
+            "db/migration/V3__rename.sql",
+            "ALTER VIEW active RENAME TO current_users;",
+        ),
+        (
+            "db/migration/V4__drop.sql",
+            "CREATE VIEW v2 AS SELECT 1; DROP VIEW v2; DROP VIEW current_users;",
+        ),
+        (
+            "db/migration/V5__enum.sql",
+            "ALTER TYPE mood RENAME VALUE 'bad' TO 'sad'; ALTER TYPE mood ADD VALUE 'meh';",
+        ),
+        (
+            "db/migration/V6__recreate.sql",
+            "CREATE VIEW v3 AS SELECT 1;",
+        ),
+        (
+            "db/migration/V7__replace.sql",
+            "DROP VIEW v3; CREATE VIEW v3 AS SELECT 2;",
+        ),
     ]);
     assert_eq!(
         fired,
@@ -95,31 +143,49 @@ fn constraints_on_a_table_created_in_the_same_migration_are_expand() {
 #[test]
 fn net_effects_within_one_migration() {
     // Added and dropped in the same migration: nothing the previous version knew is gone.
-    assert_eq!(one("ALTER TABLE users ADD COLUMN tmp text;\nALTER TABLE users DROP COLUMN tmp;"), Vec::<String>::new());
+    assert_eq!(
+        one("ALTER TABLE users ADD COLUMN tmp text;\nALTER TABLE users DROP COLUMN tmp;"),
+        Vec::<String>::new()
+    );
     // Table rebuild keeping every column: a change of columns, not a dropped table.
     assert_eq!(
-        one("CREATE TABLE users_new (id bigint PRIMARY KEY, email text, name varchar(50), bio text, plan text NOT NULL DEFAULT 'free', extra text);\n\
-             INSERT INTO users_new SELECT id, email, name, bio, plan, NULL FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;"),
+        one(
+            "CREATE TABLE users_new (id bigint PRIMARY KEY, email text, name varchar(50), bio text, plan text NOT NULL DEFAULT 'free', extra text);\n\
+             INSERT INTO users_new SELECT id, email, name, bio, plan, NULL FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;"
+        ),
         Vec::<String>::new()
     );
     // Rebuild that loses a column: drop-column, not drop-table.
     assert_eq!(
-        one("CREATE TABLE users_new (id bigint PRIMARY KEY, email text, name varchar(50), plan text NOT NULL DEFAULT 'free');\n\
-             DROP TABLE users;\nALTER TABLE users_new RENAME TO users;"),
+        one(
+            "CREATE TABLE users_new (id bigint PRIMARY KEY, email text, name varchar(50), plan text NOT NULL DEFAULT 'free');\n\
+             DROP TABLE users;\nALTER TABLE users_new RENAME TO users;"
+        ),
         ["V2__change.sql:drop-column"]
     );
     // Rename then narrow: both are reported.
     assert_eq!(
-        one("ALTER TABLE users RENAME COLUMN bio TO biography;\nALTER TABLE users ALTER COLUMN biography TYPE varchar(5);"),
-        ["V2__change.sql:rename-column", "V2__change.sql:change-column-type"]
+        one(
+            "ALTER TABLE users RENAME COLUMN bio TO biography;\nALTER TABLE users ALTER COLUMN biography TYPE varchar(5);"
+        ),
+        [
+            "V2__change.sql:rename-column",
+            "V2__change.sql:change-column-type"
+        ]
     );
 }
 
 #[test]
 fn unique_index_then_constraint_using_it_is_reported_once() {
     let fired = with(&[
-        ("db/migration/V2__idx.sql", "CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email);"),
-        ("db/migration/V3__con.sql", "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;"),
+        (
+            "db/migration/V2__idx.sql",
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email);",
+        ),
+        (
+            "db/migration/V3__con.sql",
+            "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;",
+        ),
     ]);
     assert_eq!(fired, ["V2__idx.sql:add-unique"]);
 }
@@ -127,27 +193,49 @@ fn unique_index_then_constraint_using_it_is_reported_once() {
 #[test]
 fn not_valid_then_validate_warns_once() {
     let fired = with(&[
-        ("db/migration/V2__fk.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;"),
-        ("db/migration/V3__fk.sql", "ALTER TABLE users ADD CONSTRAINT users_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;"),
-        ("db/migration/V4__validate.sql", "ALTER TABLE users VALIDATE CONSTRAINT users_account_fk;"),
+        (
+            "db/migration/V2__fk.sql",
+            "CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;",
+        ),
+        (
+            "db/migration/V3__fk.sql",
+            "ALTER TABLE users ADD CONSTRAINT users_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;",
+        ),
+        (
+            "db/migration/V4__validate.sql",
+            "ALTER TABLE users VALIDATE CONSTRAINT users_account_fk;",
+        ),
     ]);
     assert_eq!(fired, ["V3__fk.sql:add-foreign-key"]);
 }
 
 #[test]
 fn tables_created_before_the_history_count_as_existing() {
-    let fired = rules_fired(&[
-        ("migrations/0001_later.up.sql", "ALTER TABLE legacy DROP COLUMN old;\nALTER TABLE legacy ADD COLUMN n int NOT NULL;\nDROP TABLE IF EXISTS maybe_never_existed;"),
-    ]);
-    assert_eq!(fired, ["0001_later.up.sql:drop-column", "0001_later.up.sql:add-not-null-column"]);
+    let fired = rules_fired(&[(
+        "migrations/0001_later.up.sql",
+        "ALTER TABLE legacy DROP COLUMN old;\nALTER TABLE legacy ADD COLUMN n int NOT NULL;\nDROP TABLE IF EXISTS maybe_never_existed;",
+    )]);
+    assert_eq!(
+        fired,
+        [
+            "0001_later.up.sql:drop-column",
+            "0001_later.up.sql:add-not-null-column"
+        ]
+    );
 }
 
 #[test]
 fn ordering_is_numeric_not_lexical() {
     // V10 drops the column V9 added: with lexical order V10 would run first and fail to see it.
     let fired = with(&[
-        ("db/migration/V9__add.sql", "ALTER TABLE users ADD COLUMN tmp text;"),
-        ("db/migration/V10__drop.sql", "ALTER TABLE users DROP COLUMN tmp;"),
+        (
+            "db/migration/V9__add.sql",
+            "ALTER TABLE users ADD COLUMN tmp text;",
+        ),
+        (
+            "db/migration/V10__drop.sql",
+            "ALTER TABLE users DROP COLUMN tmp;",
+        ),
     ]);
     assert_eq!(fired, ["V10__drop.sql:drop-column"]);
 }
@@ -198,7 +286,8 @@ fn override_with_comment_lines_between() {
 
 #[test]
 fn opaque_changes_are_warnings() {
-    let fired = one("DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 'users' || ' DROP COLUMN email'; END $$;");
+    let fired =
+        one("DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 'users' || ' DROP COLUMN email'; END $$;");
     assert_eq!(fired, ["V2__change.sql:opaque-change"]);
     let fired = one("DO $$ BEGIN ALTER TABLE users DROP COLUMN email; END $$;");
     assert_eq!(fired, ["V2__change.sql:drop-column"]);
@@ -207,19 +296,37 @@ fn opaque_changes_are_warnings() {
 #[test]
 fn golang_migrate_dbmate_and_histories() {
     let fired = rules_fired(&[
-        ("svc_a/migrations/0001_init.up.sql", "CREATE TABLE users (id int, email text);"),
+        (
+            "svc_a/migrations/0001_init.up.sql",
+            "CREATE TABLE users (id int, email text);",
+        ),
         ("svc_a/migrations/0001_init.down.sql", "DROP TABLE users;"),
-        ("svc_a/migrations/0002_drop.up.sql", "ALTER TABLE users DROP COLUMN email;"),
-        ("svc_a/migrations/0002_drop.down.sql", "ALTER TABLE users ADD COLUMN email text;"),
+        (
+            "svc_a/migrations/0002_drop.up.sql",
+            "ALTER TABLE users DROP COLUMN email;",
+        ),
+        (
+            "svc_a/migrations/0002_drop.down.sql",
+            "ALTER TABLE users ADD COLUMN email text;",
+        ),
         // Another history: its own `users` does not see svc_a's.
-        ("svc_b/db/migrations/20240101000000_init.sql", "-- migrate:up\nCREATE TABLE users (id int);\n\n-- migrate:down\nDROP TABLE users;\n"),
-        ("svc_b/db/migrations/20240102000000_more.sql", "-- migrate:up\nALTER TABLE users ADD COLUMN n int;\n-- migrate:down\nALTER TABLE users DROP COLUMN n;\n"),
+        (
+            "svc_b/db/migrations/20240101000000_init.sql",
+            "-- migrate:up\nCREATE TABLE users (id int);\n\n-- migrate:down\nDROP TABLE users;\n",
+        ),
+        (
+            "svc_b/db/migrations/20240102000000_more.sql",
+            "-- migrate:up\nALTER TABLE users ADD COLUMN n int;\n-- migrate:down\nALTER TABLE users DROP COLUMN n;\n",
+        ),
     ]);
     assert_eq!(fired, ["0002_drop.up.sql:drop-column"]);
 }
 
 #[test]
 fn empty_files_are_silent() {
-    let fired = with(&[("db/migration/V2__placeholder.sql", ""), ("db/migration/V3__only_comments.sql", "-- nothing\n")]);
+    let fired = with(&[
+        ("db/migration/V2__placeholder.sql", ""),
+        ("db/migration/V3__only_comments.sql", "-- nothing\n"),
+    ]);
     assert_eq!(fired, Vec::<String>::new());
 }

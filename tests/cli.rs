@@ -23,10 +23,13 @@ fn rollsafe(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
-const INIT: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), bio text);\n";
+const INIT: &str =
+    "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), bio text);\n";
 
 #[test]
 fn shop_fixture_human_output() {
@@ -45,7 +48,10 @@ fn shop_fixture_verbose_lists_every_change() {
 
 #[test]
 fn shop_fixture_json_output() {
-    let (code, out, _) = rollsafe(&fixture("sql/shop"), &["check", "--root", ".", "--format", "json"]);
+    let (code, out, _) = rollsafe(
+        &fixture("sql/shop"),
+        &["check", "--root", ".", "--format", "json"],
+    );
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
     assert_eq!(json["version"], 1);
@@ -54,12 +60,30 @@ fn shop_fixture_json_output() {
 
 #[test]
 fn exit_codes() {
-    let clean = project_dir(&[("db/migration/V1__init.sql", INIT), ("db/migration/V2__add.sql", "ALTER TABLE users ADD COLUMN age int;\n")]);
+    let clean = project_dir(&[
+        ("db/migration/V1__init.sql", INIT),
+        (
+            "db/migration/V2__add.sql",
+            "ALTER TABLE users ADD COLUMN age int;\n",
+        ),
+    ]);
     assert_eq!(rollsafe(clean.path(), &["check"]).0, 0);
-    let dirty = project_dir(&[("db/migration/V1__init.sql", INIT), ("db/migration/V2__drop.sql", "ALTER TABLE users DROP COLUMN email;\n")]);
+    let dirty = project_dir(&[
+        ("db/migration/V1__init.sql", INIT),
+        (
+            "db/migration/V2__drop.sql",
+            "ALTER TABLE users DROP COLUMN email;\n",
+        ),
+    ]);
     assert_eq!(rollsafe(dirty.path(), &["check"]).0, 1);
     // Warnings alone do not fail the run.
-    let warn = project_dir(&[("db/migration/V1__init.sql", INIT), ("db/migration/V2__chk.sql", "ALTER TABLE users ADD CHECK (bio <> '');\n")]);
+    let warn = project_dir(&[
+        ("db/migration/V1__init.sql", INIT),
+        (
+            "db/migration/V2__chk.sql",
+            "ALTER TABLE users ADD CHECK (bio <> '');\n",
+        ),
+    ]);
     let (code, out, _) = rollsafe(warn.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning[add-check-constraint]"), "{out}");
@@ -77,13 +101,25 @@ fn exit_codes() {
 fn paths_select_what_is_reported_with_full_history() {
     let dir = project_dir(&[
         ("db/migration/V1__init.sql", INIT),
-        ("db/migration/V2__drop.sql", "ALTER TABLE users DROP COLUMN email;\n"),
-        ("db/migration/V3__rename.sql", "ALTER TABLE users RENAME COLUMN name TO full_name;\n"),
+        (
+            "db/migration/V2__drop.sql",
+            "ALTER TABLE users DROP COLUMN email;\n",
+        ),
+        (
+            "db/migration/V3__rename.sql",
+            "ALTER TABLE users RENAME COLUMN name TO full_name;\n",
+        ),
         ("db/notes.sql", "SELECT 1;\n"),
     ]);
-    let (code, out, _) = rollsafe(dir.path(), &["check", "db/migration/V3__rename.sql", "db/notes.sql"]);
+    let (code, out, _) = rollsafe(
+        dir.path(),
+        &["check", "db/migration/V3__rename.sql", "db/notes.sql"],
+    );
     assert_eq!(code, 1);
-    assert!(out.contains("rename-column") && !out.contains("drop-column"), "{out}");
+    assert!(
+        out.contains("rename-column") && !out.contains("drop-column"),
+        "{out}"
+    );
     assert!(out.contains("checked 1 file, 1 migration"), "{out}");
     // A file that is not a migration is skipped silently.
     let (code, out, _) = rollsafe(dir.path(), &["check", "db/notes.sql"]);
@@ -94,28 +130,54 @@ fn paths_select_what_is_reported_with_full_history() {
 fn locations_are_one_based_and_point_at_the_statement() {
     let dir = project_dir(&[
         ("db/migration/V1__init.sql", INIT),
-        ("db/migration/V3__drop_email.sql", "-- bye\nALTER TABLE users DROP COLUMN email;\n"),
+        (
+            "db/migration/V3__drop_email.sql",
+            "-- bye\nALTER TABLE users DROP COLUMN email;\n",
+        ),
     ]);
     let (_, out, _) = rollsafe(dir.path(), &["check"]);
-    assert!(out.contains("db/migration/V3__drop_email.sql:2:19"), "{out}");
+    assert!(
+        out.contains("db/migration/V3__drop_email.sql:2:19"),
+        "{out}"
+    );
     let (_, out, _) = rollsafe(dir.path(), &["check", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
     let f = &json["findings"][0];
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(2), Some(19)));
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(2), Some(19))
+    );
 }
 
 #[test]
 fn bad_input_is_located_and_does_not_hide_other_files() {
     let dir = project_dir(&[
         ("db/migration/V1__init.sql", INIT),
-        ("db/migration/V12__partial.sql", "ALTER TABLE users ADD COLUMN a text;\nSELECT 'unterminated;\n"),
-        ("db/migration/V13__later.sql", "ALTER TABLE users DROP COLUMN email;\n"),
-        ("db/migration/V14__dollar.sql", "DO $$ BEGIN ALTER TABLE users DROP COLUMN bio;\n"),
+        (
+            "db/migration/V12__partial.sql",
+            "ALTER TABLE users ADD COLUMN a text;\nSELECT 'unterminated;\n",
+        ),
+        (
+            "db/migration/V13__later.sql",
+            "ALTER TABLE users DROP COLUMN email;\n",
+        ),
+        (
+            "db/migration/V14__dollar.sql",
+            "DO $$ BEGIN ALTER TABLE users DROP COLUMN bio;\n",
+        ),
         ("db/migration/V15__deep.sql", &"(".repeat(10_000)),
         ("db/migration/V16__empty.sql", ""),
     ]);
-    write(dir.path(), "db/migration/V11__binary.sql", b"\x00\x01\xff\xfe binary \x89PNG");
-    write(dir.path(), "db/migration/V17__latin1.sql", b"COMMENT ON TABLE users IS 'caf\xe9';\n");
+    write(
+        dir.path(),
+        "db/migration/V11__binary.sql",
+        b"\x00\x01\xff\xfe binary \x89PNG",
+    );
+    write(
+        dir.path(),
+        "db/migration/V17__latin1.sql",
+        b"COMMENT ON TABLE users IS 'caf\xe9';\n",
+    );
     write(dir.path(), "db/migration/V18__bom.sql", b"\xef\xbb\xbfALTER TABLE users ADD COLUMN c int;\r\nALTER TABLE users DROP COLUMN name;\r\n");
     let (code, out, _) = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 1);
@@ -133,7 +195,10 @@ fn bad_input_is_located_and_does_not_hide_other_files() {
     ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
-    assert!(!out.contains("V16__empty.sql"), "empty files are silent:\n{out}");
+    assert!(
+        !out.contains("V16__empty.sql"),
+        "empty files are silent:\n{out}"
+    );
 }
 
 #[test]
@@ -143,7 +208,13 @@ fn big_file_is_checked() {
         big.push_str("INSERT INTO users (id, email) VALUES (1, 'someone@example.com');\n");
     }
     big.push_str("ALTER TABLE users DROP COLUMN bio;\n");
-    let dir = project_dir(&[("db/migration/V1__big.sql", &big), ("db/migration/V2__x.sql", "ALTER TABLE users DROP COLUMN email;\n")]);
+    let dir = project_dir(&[
+        ("db/migration/V1__big.sql", &big),
+        (
+            "db/migration/V2__x.sql",
+            "ALTER TABLE users DROP COLUMN email;\n",
+        ),
+    ]);
     let (code, out, _) = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 1);
     assert!(out.contains("V2__x.sql"), "{out}");
@@ -153,8 +224,14 @@ fn big_file_is_checked() {
 fn discovery_skips_ignored_and_vendored_folders() {
     let dir = project_dir(&[
         ("db/migration/V1__init.sql", INIT),
-        (".venv/lib/python3.11/site-packages/pkg/migrations/0001_x.up.sql", "DROP TABLE users;"),
-        ("node_modules/pkg/migrations/0001_x.up.sql", "DROP TABLE users;"),
+        (
+            ".venv/lib/python3.11/site-packages/pkg/migrations/0001_x.up.sql",
+            "DROP TABLE users;",
+        ),
+        (
+            "node_modules/pkg/migrations/0001_x.up.sql",
+            "DROP TABLE users;",
+        ),
         ("env/pyvenv.cfg", "home = /usr/bin\n"),
         ("env/lib/migrations/0001_x.up.sql", "DROP TABLE users;"),
         ("build/migrations/0001_x.up.sql", "DROP TABLE users;"),

@@ -13,7 +13,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
         .output()
         .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -56,7 +60,10 @@ fn base() -> tempfile::TempDir {
     let dir = repo();
     commit(
         dir.path(),
-        &[(&format!("{M}/V1__init.sql"), "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), bio text);\n")],
+        &[(
+            &format!("{M}/V1__init.sql"),
+            "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), bio text);\n",
+        )],
         "v1",
     );
     dir
@@ -64,18 +71,37 @@ fn base() -> tempfile::TempDir {
 
 fn verdict_after(change: &str) -> (i32, String) {
     let dir = base();
-    commit(dir.path(), &[(&format!("{M}/V2__change.sql"), change)], "v2");
+    commit(
+        dir.path(),
+        &[(&format!("{M}/V2__change.sql"), change)],
+        "v2",
+    );
     rollsafe(dir.path(), &["rollback", "v1"])
 }
 
 #[test]
 fn unsafe_changes() {
     for (sql, needle) in [
-        ("ALTER TABLE users DROP COLUMN email;", "column `users.email` is dropped"),
-        ("ALTER TABLE users RENAME COLUMN name TO full_name;", "renamed to `full_name`"),
-        ("ALTER TABLE users ADD COLUMN age int NOT NULL;", "without a value for `age`"),
-        ("CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);", "duplicate"),
-        ("ALTER TABLE users ALTER COLUMN bio TYPE varchar(10);", "from text to varchar(10)"),
+        (
+            "ALTER TABLE users DROP COLUMN email;",
+            "column `users.email` is dropped",
+        ),
+        (
+            "ALTER TABLE users RENAME COLUMN name TO full_name;",
+            "renamed to `full_name`",
+        ),
+        (
+            "ALTER TABLE users ADD COLUMN age int NOT NULL;",
+            "without a value for `age`",
+        ),
+        (
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);",
+            "duplicate",
+        ),
+        (
+            "ALTER TABLE users ALTER COLUMN bio TYPE varchar(10);",
+            "from text to varchar(10)",
+        ),
         ("DROP TABLE users;", "table `users` is dropped"),
     ] {
         let (code, out) = verdict_after(sql);
@@ -108,8 +134,14 @@ fn add_then_drop_between_target_and_now_is_safe() {
     commit(
         dir.path(),
         &[
-            (&format!("{M}/V9__tmp.sql"), "ALTER TABLE users ADD COLUMN tmp text NOT NULL DEFAULT '';\n"),
-            (&format!("{M}/V10__drop_tmp.sql"), "ALTER TABLE users DROP COLUMN tmp;\n"),
+            (
+                &format!("{M}/V9__tmp.sql"),
+                "ALTER TABLE users ADD COLUMN tmp text NOT NULL DEFAULT '';\n",
+            ),
+            (
+                &format!("{M}/V10__drop_tmp.sql"),
+                "ALTER TABLE users DROP COLUMN tmp;\n",
+            ),
         ],
         "v2",
     );
@@ -132,7 +164,8 @@ fn overridden_contract_is_still_unsafe_and_shows_the_reason() {
 
 #[test]
 fn opaque_change_makes_the_verdict_unknown() {
-    let (code, out) = verdict_after("DO $$ BEGIN EXECUTE 'ALTER TABLE users ' || 'DROP COLUMN email'; END $$;\n");
+    let (code, out) =
+        verdict_after("DO $$ BEGIN EXECUTE 'ALTER TABLE users ' || 'DROP COLUMN email'; END $$;\n");
     assert_eq!(code, 3, "{out}");
     assert!(out.starts_with("rollback to v1: UNKNOWN"), "{out}");
     assert!(out.contains("V2__change.sql:1"), "{out}");
@@ -141,7 +174,14 @@ fn opaque_change_makes_the_verdict_unknown() {
 #[test]
 fn json_verdict() {
     let dir = base();
-    commit(dir.path(), &[(&format!("{M}/V2__drop.sql"), "ALTER TABLE users DROP COLUMN email;\n")], "v2");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__drop.sql"),
+            "ALTER TABLE users DROP COLUMN email;\n",
+        )],
+        "v2",
+    );
     let (code, out) = rollsafe(dir.path(), &["rollback", "v1", "--format", "json"]);
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
@@ -158,8 +198,22 @@ fn targets_by_branch_sha_relative_rev_and_migration_id() {
     let dir = base();
     git(dir.path(), &["branch", "release-1"]);
     let sha = git(dir.path(), &["rev-parse", "HEAD"]);
-    commit(dir.path(), &[(&format!("{M}/V2__drop.sql"), "ALTER TABLE users DROP COLUMN email;\n")], "v2");
-    commit(dir.path(), &[(&format!("{M}/V3__add.sql"), "ALTER TABLE users ADD COLUMN age int;\n")], "v3");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__drop.sql"),
+            "ALTER TABLE users DROP COLUMN email;\n",
+        )],
+        "v2",
+    );
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V3__add.sql"),
+            "ALTER TABLE users ADD COLUMN age int;\n",
+        )],
+        "v3",
+    );
     for target in ["release-1", &sha[..8], &sha, "HEAD~2", "1", "V1"] {
         let (code, out) = rollsafe(dir.path(), &["rollback", target]);
         assert_eq!(code, 1, "{target}: {out}");
@@ -177,15 +231,36 @@ fn targets_by_branch_sha_relative_rev_and_migration_id() {
 fn merges_and_working_tree() {
     let dir = base();
     git(dir.path(), &["checkout", "-qb", "feature"]);
-    commit(dir.path(), &[(&format!("{M}/V3__feature.sql"), "ALTER TABLE users ADD COLUMN nick text;\n")], "f1");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V3__feature.sql"),
+            "ALTER TABLE users ADD COLUMN nick text;\n",
+        )],
+        "f1",
+    );
     git(dir.path(), &["checkout", "-q", "main"]);
-    commit(dir.path(), &[(&format!("{M}/V2__main.sql"), "ALTER TABLE users ADD COLUMN age int;\n")], "m1");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__main.sql"),
+            "ALTER TABLE users ADD COLUMN age int;\n",
+        )],
+        "m1",
+    );
     git(dir.path(), &["merge", "-q", "--no-edit", "feature"]);
     let (code, out) = rollsafe(dir.path(), &["rollback", "v1"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("V2__main.sql") && out.contains("V3__feature.sql"), "{out}");
+    assert!(
+        out.contains("V2__main.sql") && out.contains("V3__feature.sql"),
+        "{out}"
+    );
     // An uncommitted migration in the working tree counts as applied now.
-    write(dir.path(), &format!("{M}/V4__nn.sql"), b"ALTER TABLE users ALTER COLUMN name SET NOT NULL;\n");
+    write(
+        dir.path(),
+        &format!("{M}/V4__nn.sql"),
+        b"ALTER TABLE users ALTER COLUMN name SET NOT NULL;\n",
+    );
     let (code, out) = rollsafe(dir.path(), &["rollback", "v1"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("V4__nn.sql"), "{out}");
@@ -194,35 +269,72 @@ fn merges_and_working_tree() {
 #[test]
 fn applied_list_describes_the_database() {
     let dir = base();
-    commit(dir.path(), &[(&format!("{M}/V2__add.sql"), "ALTER TABLE users ADD COLUMN age int;\n")], "v2");
-    commit(dir.path(), &[(&format!("{M}/V3__drop.sql"), "ALTER TABLE users DROP COLUMN email;\n")], "v3");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__add.sql"),
+            "ALTER TABLE users ADD COLUMN age int;\n",
+        )],
+        "v2",
+    );
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V3__drop.sql"),
+            "ALTER TABLE users DROP COLUMN email;\n",
+        )],
+        "v3",
+    );
     // The database has only V1 and V2: the V3 drop never ran, so rolling back to v1 is safe.
-    write(dir.path(), "applied.txt", b"# flyway_schema_history\n1\n2\n");
+    write(
+        dir.path(),
+        "applied.txt",
+        b"# flyway_schema_history\n1\n2\n",
+    );
     let (code, out) = rollsafe(dir.path(), &["rollback", "v1", "--applied", "applied.txt"]);
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("V3__drop"), "{out}");
     write(dir.path(), "applied.txt", b"1\n2\n3\n99\n");
     let (code, out) = rollsafe(dir.path(), &["rollback", "v1", "--applied", "applied.txt"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("99"), "unknown applied ids are mentioned: {out}");
+    assert!(
+        out.contains("99"),
+        "unknown applied ids are mentioned: {out}"
+    );
 }
 
 #[test]
 fn edited_old_migration_is_reported_not_reapplied() {
     let dir = base();
-    commit(dir.path(), &[(&format!("{M}/V2__add.sql"), "ALTER TABLE users ADD COLUMN age int;\n")], "v2");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__add.sql"),
+            "ALTER TABLE users ADD COLUMN age int;\n",
+        )],
+        "v2",
+    );
     // Someone edits V1 after the fact: it is not re-applied, so its new DROP never ran.
     commit(
         dir.path(),
         &[
-            (&format!("{M}/V1__init.sql"), "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(50), bio text);\n"),
-            (&format!("{M}/V3__add.sql"), "ALTER TABLE users ADD COLUMN nick text;\n"),
+            (
+                &format!("{M}/V1__init.sql"),
+                "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(50), bio text);\n",
+            ),
+            (
+                &format!("{M}/V3__add.sql"),
+                "ALTER TABLE users ADD COLUMN nick text;\n",
+            ),
         ],
         "v3",
     );
     let (code, out) = rollsafe(dir.path(), &["rollback", "v2"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("Edited since v2") && out.contains("V1__init.sql"), "{out}");
+    assert!(
+        out.contains("Edited since v2") && out.contains("V1__init.sql"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -231,7 +343,10 @@ fn golang_migrate_downgrades_and_commands() {
     commit(
         dir.path(),
         &[
-            ("migrations/0001_init.up.sql", "CREATE TABLE users (id int PRIMARY KEY, email text);\n"),
+            (
+                "migrations/0001_init.up.sql",
+                "CREATE TABLE users (id int PRIMARY KEY, email text);\n",
+            ),
             ("migrations/0001_init.down.sql", "DROP TABLE users;\n"),
         ],
         "v1",
@@ -239,17 +354,32 @@ fn golang_migrate_downgrades_and_commands() {
     commit(
         dir.path(),
         &[
-            ("migrations/0002_rename.up.sql", "ALTER TABLE users RENAME COLUMN email TO mail;\n"),
-            ("migrations/0002_rename.down.sql", "ALTER TABLE users RENAME COLUMN mail TO email;\n"),
-            ("migrations/0003_tags.up.sql", "CREATE TABLE tags (id int);\n"),
+            (
+                "migrations/0002_rename.up.sql",
+                "ALTER TABLE users RENAME COLUMN email TO mail;\n",
+            ),
+            (
+                "migrations/0002_rename.down.sql",
+                "ALTER TABLE users RENAME COLUMN mail TO email;\n",
+            ),
+            (
+                "migrations/0003_tags.up.sql",
+                "CREATE TABLE tags (id int);\n",
+            ),
             ("migrations/0003_tags.down.sql", "DROP TABLE tags;\n"),
         ],
         "v2",
     );
     let (code, out) = rollsafe(dir.path(), &["rollback", "v1"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("migrate -path migrations -database \"$DATABASE_URL\" goto 1"), "{out}");
-    assert!(out.contains("downgrade: present, destroys table tags"), "{out}");
+    assert!(
+        out.contains("migrate -path migrations -database \"$DATABASE_URL\" goto 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("downgrade: present, destroys table tags"),
+        "{out}"
+    );
     assert!(out.contains("destroys data"), "{out}");
 }
 
@@ -260,18 +390,33 @@ fn error_cases_exit_2_with_advice() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("recent tags: v1"), "{out}");
     // Not a rollback: the target has a migration that now lacks.
-    commit(dir.path(), &[(&format!("{M}/V2__add.sql"), "ALTER TABLE users ADD COLUMN age int;\n")], "v2");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__add.sql"),
+            "ALTER TABLE users ADD COLUMN age int;\n",
+        )],
+        "v2",
+    );
     let (code, out) = rollsafe(dir.path(), &["rollback", "v2", "--from", "v1"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("not a rollback"), "{out}");
     // Not a git repository.
     let plain = tempfile::tempdir().expect("temp dir");
-    write(plain.path(), &format!("{M}/V1__init.sql"), b"CREATE TABLE t (id int);\n");
+    write(
+        plain.path(),
+        &format!("{M}/V1__init.sql"),
+        b"CREATE TABLE t (id int);\n",
+    );
     let (code, out) = rollsafe(plain.path(), &["rollback", "v1"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("not inside a git repository"), "{out}");
     // A migration id works without git.
-    write(plain.path(), &format!("{M}/V2__drop.sql"), b"DROP TABLE t;\n");
+    write(
+        plain.path(),
+        &format!("{M}/V2__drop.sql"),
+        b"DROP TABLE t;\n",
+    );
     let (code, out) = rollsafe(plain.path(), &["rollback", "1"]);
     assert_eq!(code, 1, "{out}");
 }
@@ -279,10 +424,20 @@ fn error_cases_exit_2_with_advice() {
 #[test]
 fn shallow_clone_that_lacks_the_target() {
     let dir = base();
-    commit(dir.path(), &[(&format!("{M}/V2__add.sql"), "ALTER TABLE users ADD COLUMN age int;\n")], "v2");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__add.sql"),
+            "ALTER TABLE users ADD COLUMN age int;\n",
+        )],
+        "v2",
+    );
     let clone = tempfile::tempdir().expect("temp dir");
     let url = format!("file://{}", dir.path().display());
-    git(clone.path(), &["clone", "-q", "--depth", "1", "--no-tags", &url, "c"]);
+    git(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", "--no-tags", &url, "c"],
+    );
     let c = clone.path().join("c");
     let (code, out) = rollsafe(&c, &["rollback", "v1"]);
     assert_eq!(code, 2, "{out}");
@@ -292,9 +447,19 @@ fn shallow_clone_that_lacks_the_target() {
 #[test]
 fn diff_and_schema_commands() {
     let dir = base();
-    commit(dir.path(), &[(&format!("{M}/V2__drop.sql"), "ALTER TABLE users DROP COLUMN email;\n")], "v2");
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__drop.sql"),
+            "ALTER TABLE users DROP COLUMN email;\n",
+        )],
+        "v2",
+    );
     let (_, out) = rollsafe(dir.path(), &["rollback", "v1", "--diff"]);
-    assert!(out.contains("--- v1") && out.contains("-  column email text"), "{out}");
+    assert!(
+        out.contains("--- v1") && out.contains("-  column email text"),
+        "{out}"
+    );
     let (code, out) = rollsafe(dir.path(), &["schema", "--at", "v1"]);
     assert_eq!(code, 0);
     assert!(out.contains("column email text"), "{out}");

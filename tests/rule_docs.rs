@@ -69,7 +69,10 @@ fn write_history(dir: &Path, code: &str, marker: &str) -> String {
     for (name, body) in &files {
         std::fs::write(folder.join(name), body).expect("write example file");
     }
-    format!("db/migration/{}", files.last().map(|f| f.0.as_str()).unwrap_or(""))
+    format!(
+        "db/migration/{}",
+        files.last().map(|f| f.0.as_str()).unwrap_or("")
+    )
 }
 
 #[test]
@@ -86,12 +89,24 @@ fn every_rule_has_a_complete_page() {
             let pos = doc
                 .find(s)
                 .unwrap_or_else(|| panic!("rules/{}.md lacks section {s}", rule.name()));
-            assert!(pos >= last, "rules/{}.md: section {s} out of order", rule.name());
+            assert!(
+                pos >= last,
+                "rules/{}.md: section {s} out of order",
+                rule.name()
+            );
             last = pos;
         }
         let ex = examples(doc);
-        assert!(ex.iter().any(|e| e.section == "Bad"), "{}: no Bad example", rule);
-        assert!(ex.iter().any(|e| e.section == "Good"), "{}: no Good example", rule);
+        assert!(
+            ex.iter().any(|e| e.section == "Bad"),
+            "{}: no Bad example",
+            rule
+        );
+        assert!(
+            ex.iter().any(|e| e.section == "Good"),
+            "{}: no Good example",
+            rule
+        );
     }
 }
 
@@ -122,12 +137,19 @@ fn every_sql_example_behaves_as_documented() {
                         project.migrations[f.migration].path,
                         f.rule,
                         f.message,
-                        if f.suppressed.is_some() { " (waived)" } else { "" }
+                        if f.suppressed.is_some() {
+                            " (waived)"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .collect();
             if ex.section == "Bad" {
-                assert!(fired_in_last, "{where_}: Bad example does not fire {rule}: {summary:#?}");
+                assert!(
+                    fired_in_last,
+                    "{where_}: Bad example does not fire {rule}: {summary:#?}"
+                );
             } else {
                 let fired = result
                     .findings
@@ -143,5 +165,8 @@ fn every_sql_example_behaves_as_documented() {
             checked += 1;
         }
     }
-    assert!(checked >= 2 * Rule::ALL.len(), "only {checked} examples checked");
+    assert!(
+        checked >= 2 * Rule::ALL.len(),
+        "only {checked} examples checked"
+    );
 }

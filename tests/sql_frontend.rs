@@ -5,7 +5,11 @@ use rollsafe::model::{ConstraintKind, ObjectKind, Op, QualifiedName};
 
 fn ops(sql: &str) -> Vec<Op> {
     let parsed = parse(sql);
-    assert!(parsed.issues.is_empty(), "unexpected issues: {:?}", parsed.issues);
+    assert!(
+        parsed.issues.is_empty(),
+        "unexpected issues: {:?}",
+        parsed.issues
+    );
     parsed
         .statements
         .into_iter()
@@ -38,7 +42,10 @@ fn create_table_with_columns_and_constraints() {
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["id", "email", "team_id", "score", "created"]);
     assert_eq!(columns[0].ty.to_string(), "bigint");
-    assert!(!columns[0].nullable && columns[0].default.is_some(), "serial has a default");
+    assert!(
+        !columns[0].nullable && columns[0].default.is_some(),
+        "serial has a default"
+    );
     assert!(!columns[1].nullable);
     assert_eq!(columns[3].ty.to_string(), "numeric(10,2)");
     assert_eq!(columns[4].default.as_deref(), Some("now()"));
@@ -85,10 +92,20 @@ fn alter_table_with_several_actions() {
          NOT NULL, ALTER f SET DEFAULT 1, ALTER g DROP DEFAULT;",
     );
     assert_eq!(o.len(), 7, "{o:?}");
-    assert!(matches!(&o[0], Op::AddColumn { column, if_not_exists: true, .. }
-        if !column.nullable && column.default.as_deref() == Some("0")));
-    assert!(matches!(&o[1], Op::DropColumn { if_exists: true, .. }));
-    assert!(matches!(&o[2], Op::AlterColumnType { to, using: true, .. } if to.to_string() == "varchar(10)"));
+    assert!(
+        matches!(&o[0], Op::AddColumn { column, if_not_exists: true, .. }
+        if !column.nullable && column.default.as_deref() == Some("0"))
+    );
+    assert!(matches!(
+        &o[1],
+        Op::DropColumn {
+            if_exists: true,
+            ..
+        }
+    ));
+    assert!(
+        matches!(&o[2], Op::AlterColumnType { to, using: true, .. } if to.to_string() == "varchar(10)")
+    );
     assert!(matches!(&o[3], Op::SetNotNull { column, .. } if column == "d"));
     assert!(matches!(&o[4], Op::DropNotNull { .. }));
     assert!(matches!(&o[5], Op::SetDefault { .. }));
@@ -111,7 +128,14 @@ fn type_spellings_are_normalised() {
         .collect();
     assert_eq!(
         tys,
-        ["varchar(20)", "integer", "timestamptz(3)", "double precision", "mood[]", "MyType"]
+        [
+            "varchar(20)",
+            "integer",
+            "timestamptz(3)",
+            "double precision",
+            "mood[]",
+            "MyType"
+        ]
     );
 }
 
@@ -131,7 +155,9 @@ fn renames_and_schema_moves() {
     );
     assert!(matches!(&o[1], Op::RenameColumn { column, to, .. } if column == "a" && to == "b"));
     assert!(matches!(&o[2], Op::RenameColumn { column, to, .. } if column == "c" && to == "d"));
-    assert!(matches!(&o[3], Op::SetSchema { kind: ObjectKind::Table, schema, .. } if schema == "archive"));
+    assert!(
+        matches!(&o[3], Op::SetSchema { kind: ObjectKind::Table, schema, .. } if schema == "archive")
+    );
     assert!(matches!(&o[4], Op::RenameIndex { to, .. } if to == "j"));
     assert!(matches!(&o[5], Op::RenameConstraint { .. }));
 }
@@ -153,7 +179,13 @@ fn constraints_not_valid_validate_and_using_index() {
         if constraint.kind == ConstraintKind::Exclusion && constraint.columns == ["r"]));
     assert!(matches!(&o[4], Op::AddConstraint { constraint, .. }
         if constraint.kind == ConstraintKind::PrimaryKey && constraint.columns == ["id"]));
-    assert!(matches!(&o[5], Op::DropConstraint { if_exists: true, .. }));
+    assert!(matches!(
+        &o[5],
+        Op::DropConstraint {
+            if_exists: true,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -168,7 +200,14 @@ fn indexes() {
     assert!(ix.unique && ix.concurrently && ix.partial && ix.if_not_exists);
     assert_eq!(ix.columns, ["lower(a)", "b"]);
     assert_eq!(ix.table, QualifiedName::with_schema(Some("s".into()), "t"));
-    assert!(matches!(&o[1], Op::DropIndex { concurrently: true, if_exists: true, .. }));
+    assert!(matches!(
+        &o[1],
+        Op::DropIndex {
+            concurrently: true,
+            if_exists: true,
+            ..
+        }
+    ));
     assert!(matches!(&o[2], Op::DropIndex { .. }));
     assert!(matches!(&o[3], Op::CreateIndex(ix) if ix.name.is_none()));
 }
@@ -181,10 +220,35 @@ fn views_and_enums() {
          'b'); ALTER TYPE mood ADD VALUE IF NOT EXISTS 'c' BEFORE 'a'; ALTER TYPE mood RENAME \
          VALUE 'a' TO 'z'; DROP TYPE mood;",
     );
-    assert!(matches!(&o[0], Op::CreateView { or_replace: true, materialized: false, .. }));
-    assert!(matches!(&o[1], Op::CreateView { materialized: true, .. }));
-    assert!(matches!(&o[2], Op::DropView { if_exists: true, .. }));
-    assert!(matches!(&o[3], Op::RenameView { materialized: true, .. }));
+    assert!(matches!(
+        &o[0],
+        Op::CreateView {
+            or_replace: true,
+            materialized: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        &o[1],
+        Op::CreateView {
+            materialized: true,
+            ..
+        }
+    ));
+    assert!(matches!(
+        &o[2],
+        Op::DropView {
+            if_exists: true,
+            ..
+        }
+    ));
+    assert!(matches!(
+        &o[3],
+        Op::RenameView {
+            materialized: true,
+            ..
+        }
+    ));
     assert!(matches!(&o[4], Op::CreateEnum { values, .. } if values == &["a", "b"]));
     assert!(matches!(&o[5], Op::AddEnumValue { value, .. } if value == "c"));
     assert!(matches!(&o[6], Op::RenameEnumValue { from, to, .. } if from == "a" && to == "z"));
@@ -199,7 +263,10 @@ fn statements_sqlparser_cannot_parse_are_understood() {
          GRANT SELECT ON t TO bob; INSERT INTO t (a) VALUES (1); BEGIN; COMMIT;",
     );
     assert!(matches!(&o[0], Op::DropIndex { .. }));
-    assert!(o[1..].iter().all(|op| !matches!(op, Op::Opaque { .. })), "{o:?}");
+    assert!(
+        o[1..].iter().all(|op| !matches!(op, Op::Opaque { .. })),
+        "{o:?}"
+    );
 }
 
 #[test]
@@ -215,7 +282,10 @@ fn do_block_statements_are_analysed_with_file_spans() {
         .collect();
     let (drop, span) = &changes[1];
     assert!(matches!(drop, Op::DropColumn { column, .. } if column == "bio"));
-    assert_eq!(&sql[span.start..span.end], "ALTER TABLE users DROP COLUMN bio");
+    assert_eq!(
+        &sql[span.start..span.end],
+        "ALTER TABLE users DROP COLUMN bio"
+    );
     assert!(matches!(&changes[2].0, Op::AddColumn { column, .. } if column.name == "x"));
     assert!(matches!(&changes[3].0, Op::Opaque { reason } if reason.contains("dynamic")));
 }
@@ -240,7 +310,10 @@ fn unparsable_statements_are_opaque_and_located() {
         .flat_map(|s| s.changes.iter().map(|(op, _)| op))
         .collect();
     assert!(ops.iter().any(|o| matches!(o, Op::Opaque { .. })));
-    assert!(ops.iter().any(|o| matches!(o, Op::DropColumn { column, .. } if column == "c")));
+    assert!(
+        ops.iter()
+            .any(|o| matches!(o, Op::DropColumn { column, .. } if column == "c"))
+    );
 }
 
 #[test]
@@ -259,5 +332,9 @@ fn unterminated_literals_are_issues_not_panics() {
 #[test]
 fn empty_and_comment_only_files_have_no_statements() {
     assert!(parse("").statements.is_empty());
-    assert!(parse("-- nothing here\n\n/* still nothing */\n").statements.is_empty());
+    assert!(
+        parse("-- nothing here\n\n/* still nothing */\n")
+            .statements
+            .is_empty()
+    );
 }

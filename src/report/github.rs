@@ -10,7 +10,9 @@ use std::fmt::Write;
 
 /// Escaping of a workflow command's message.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a workflow command's property values.
@@ -48,10 +50,6 @@ pub fn render(project: &Project, result: &LintResult) -> String {
             escape_data(&message)
         );
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        super::human::summary_line(project, result)
-    );
+    let _ = writeln!(out, "{}", super::human::summary_line(project, result));
     out
 }

@@ -123,7 +123,10 @@ fn excerpt(text: &str, span: crate::model::Span) -> (&str, usize, std::ops::Rang
     let start = span.start.min(text.len());
     let end = span.end.clamp(start, text.len());
     let line_begin = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let mut line_end = text[end..].find('\n').map(|i| end + i).unwrap_or(text.len());
+    let mut line_end = text[end..]
+        .find('\n')
+        .map(|i| end + i)
+        .unwrap_or(text.len());
     // Long statements: show their first lines only.
     let shown_lines = text[line_begin..line_end].matches('\n').count() + 1;
     if shown_lines > MAX_SNIPPET_LINES {
@@ -140,7 +143,13 @@ fn excerpt(text: &str, span: crate::model::Span) -> (&str, usize, std::ops::Rang
     let rel_start = start - line_begin;
     let rel_end = end.min(line_end).max(start) - line_begin;
     let rel_end = if rel_end == rel_start {
-        rel_start + text[start..].chars().next().map(char::len_utf8).unwrap_or(0).min(line_end - start)
+        rel_start
+            + text[start..]
+                .chars()
+                .next()
+                .map(char::len_utf8)
+                .unwrap_or(0)
+                .min(line_end - start)
     } else {
         rel_end
     };
@@ -174,7 +183,14 @@ pub fn render_classes(project: &Project, result: &LintResult) -> String {
                 None => "?",
             };
             let loc = locator.locate(c.span);
-            let _ = write!(out, "  {:<8} {}:{}  {}", label, loc.line, loc.column, c.op.describe());
+            let _ = write!(
+                out,
+                "  {:<8} {}:{}  {}",
+                label,
+                loc.line,
+                loc.column,
+                c.op.describe()
+            );
             if let Some(note) = class.and_then(|c| c.note.as_ref()) {
                 let _ = write!(out, "  ({note})");
             }

@@ -1,7 +1,7 @@
 //! `--format json`. The schema is documented in `docs/json.md`; bump [`JSON_VERSION`] on any
 //! incompatible change.
 
-use super::{Locator, Location};
+use super::{Location, Locator};
 use crate::lint::{ChangeClass, LintResult};
 use crate::model::{Downgrade, Op};
 use crate::project::Project;
@@ -107,9 +107,7 @@ pub fn render_check(project: &Project, result: &LintResult) -> String {
                     .map(|k| k.class)
                     .unwrap_or(crate::lint::Class::Opaque),
                 note: classes.get(ci).and_then(|k| k.note.as_deref()),
-                override_reason: m
-                    .override_for(c)
-                    .and_then(|(_, o)| o.reason.as_deref()),
+                override_reason: m.override_for(c).and_then(|(_, o)| o.reason.as_deref()),
                 op: &c.op,
             })
             .collect();
@@ -131,7 +129,9 @@ pub fn render_check(project: &Project, result: &LintResult) -> String {
         .iter()
         .map(|f| {
             let m = &project.migrations[f.migration];
-            let locator = locators.entry(f.migration).or_insert_with(|| Locator::new(m));
+            let locator = locators
+                .entry(f.migration)
+                .or_insert_with(|| Locator::new(m));
             FindingOut {
                 rule: f.rule.name(),
                 severity: f.severity,

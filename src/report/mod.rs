@@ -2,10 +2,10 @@
 
 pub mod github;
 pub mod human;
-pub mod sarif;
-pub mod rollback;
-pub mod schema;
 pub mod json;
+pub mod rollback;
+pub mod sarif;
+pub mod schema;
 
 use crate::model::Migration;
 use crate::source::LineIndex;

@@ -108,26 +108,36 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
     for (history, ahead) in by_history {
         let dir = if history.is_empty() { "." } else { history };
         let first = &now.migrations[ahead[0].index];
-        let head = report
-            .target_heads
-            .get(history)
-            .cloned()
-            .flatten();
+        let head = report.target_heads.get(history).cloned().flatten();
         let n = ahead.len();
         let missing: Vec<&str> = ahead
             .iter()
-            .filter(|a| matches!(now.migrations[a.index].downgrade, Downgrade::Absent | Downgrade::Irreversible))
+            .filter(|a| {
+                matches!(
+                    now.migrations[a.index].downgrade,
+                    Downgrade::Absent | Downgrade::Irreversible
+                )
+            })
             .map(|a| a.name.as_str())
             .collect();
         match tool_of(first) {
             Tool::GolangMigrate => rec.commands.push(match &head {
-                Some(v) => format!("migrate -path {dir} -database \"$DATABASE_URL\" goto {}", v.trim_start_matches('0').parse::<u128>().map(|x| x.to_string()).unwrap_or_else(|_| v.clone())),
+                Some(v) => format!(
+                    "migrate -path {dir} -database \"$DATABASE_URL\" goto {}",
+                    v.trim_start_matches('0')
+                        .parse::<u128>()
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|_| v.clone())
+                ),
                 None => format!("migrate -path {dir} -database \"$DATABASE_URL\" down -all"),
             }),
             Tool::Flyway => {
                 if missing.is_empty() {
                     rec.commands.push(match &head {
-                        Some(v) => format!("flyway -locations=filesystem:{dir} undo -target={}", v.replace('_', ".")),
+                        Some(v) => format!(
+                            "flyway -locations=filesystem:{dir} undo -target={}",
+                            v.replace('_', ".")
+                        ),
                         None => format!("flyway -locations=filesystem:{dir} undo"),
                     });
                 } else {
@@ -139,12 +149,13 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
             }
             Tool::Dbmate => {
                 for _ in 0..n {
-                    rec.commands.push(format!("dbmate --migrations-dir {dir} rollback"));
+                    rec.commands
+                        .push(format!("dbmate --migrations-dir {dir} rollback"));
                 }
             }
-            Tool::Diesel => rec
-                .commands
-                .push(format!("diesel migration revert --migration-dir {dir} -n {n}")),
+            Tool::Diesel => rec.commands.push(format!(
+                "diesel migration revert --migration-dir {dir} -n {n}"
+            )),
             Tool::Prisma => rec.warnings.push(
                 "Prisma Migrate has no down migrations: roll forward, or write and run the \
                  reverse SQL by hand"
@@ -155,9 +166,9 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
                     .iter()
                     .rev()
                     .filter_map(|a| match &now.migrations[a.index].downgrade {
-                        Downgrade::Present { path: Some(p), .. } => Some(
-                            crate::discover::relative(&now.root, p),
-                        ),
+                        Downgrade::Present { path: Some(p), .. } => {
+                            Some(crate::discover::relative(&now.root, p))
+                        }
                         _ => None,
                     })
                     .collect();
@@ -189,7 +200,8 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
             }
         }
     }
-    rec.commands.dedup_by(|a, b| a == b && !a.contains("rollback"));
+    rec.commands
+        .dedup_by(|a, b| a == b && !a.contains("rollback"));
 }
 
 fn verdict_word(v: VerdictKind) -> &'static str {
@@ -243,7 +255,10 @@ pub fn render_human(
     let mut locators: BTreeMap<usize, Locator> = BTreeMap::new();
     let mut loc = |mi: usize, span| {
         let m = &now.migrations[mi];
-        let l = locators.entry(mi).or_insert_with(|| Locator::new(m)).locate(span);
+        let l = locators
+            .entry(mi)
+            .or_insert_with(|| Locator::new(m))
+            .locate(span);
         format!("{}:{}", m.path, l.line)
     };
 
@@ -371,11 +386,19 @@ struct JsonOpaque<'a> {
     reason: &'a str,
 }
 
-pub fn render_json(report: &Report, now: &Project, labels: &Labels, rec: &Recommendation) -> String {
+pub fn render_json(
+    report: &Report,
+    now: &Project,
+    labels: &Labels,
+    rec: &Recommendation,
+) -> String {
     let mut locators: BTreeMap<usize, Locator> = BTreeMap::new();
     let mut locate = |mi: usize, span| {
         let m = &now.migrations[mi];
-        locators.entry(mi).or_insert_with(|| Locator::new(m)).locate(span)
+        locators
+            .entry(mi)
+            .or_insert_with(|| Locator::new(m))
+            .locate(span)
     };
     let breakages = report
         .breakages

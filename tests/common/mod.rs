@@ -41,7 +41,11 @@ pub fn rules_fired(files: &[(&str, &str)]) -> Vec<String> {
             format!(
                 "{name}:{}{}",
                 f.rule,
-                if f.suppressed.is_some() { " (waived)" } else { "" }
+                if f.suppressed.is_some() {
+                    " (waived)"
+                } else {
+                    ""
+                }
             )
         })
         .collect()

@@ -3,9 +3,7 @@
 pub mod postgres;
 
 use crate::discover::{SqlFile, SqlRole};
-use crate::model::{
-    Change, Downgrade, Framework, Migration, Op, ParseIssue, Span, Statement,
-};
+use crate::model::{Change, Downgrade, Framework, Migration, Op, ParseIssue, Span, Statement};
 use crate::overrides;
 use std::sync::Arc;
 
@@ -53,7 +51,9 @@ pub fn is_sql_comment_line(line: &str) -> bool {
 
 /// dbmate keeps both directions in one file under `-- migrate:up` and `-- migrate:down`.
 /// Returns the byte ranges of the up and down sections when the markers are there.
-pub fn dbmate_sections(text: &str) -> Option<(std::ops::Range<usize>, Option<std::ops::Range<usize>>)> {
+pub fn dbmate_sections(
+    text: &str,
+) -> Option<(std::ops::Range<usize>, Option<std::ops::Range<usize>>)> {
     let find = |marker: &str| -> Option<(usize, usize)> {
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
@@ -87,7 +87,12 @@ pub fn fill_migration(m: &mut Migration, parsed: ParsedSql, source: &str) {
             override_index: None,
         })
         .collect();
-    m.overrides = overrides::attach(source, &parsed.comments, &mut statements, is_sql_comment_line);
+    m.overrides = overrides::attach(
+        source,
+        &parsed.comments,
+        &mut statements,
+        is_sql_comment_line,
+    );
     for (i, st) in parsed.statements.into_iter().enumerate() {
         for (op, span) in st.changes {
             m.changes.push(Change {
@@ -104,12 +109,7 @@ pub fn fill_migration(m: &mut Migration, parsed: ParsedSql, source: &str) {
 /// Reads one SQL migration file (already decoded) into a [`Migration`].
 pub fn read_sql_migration(file: &SqlFile, source: Arc<str>) -> Migration {
     let mut m = Migration::new(file.id(), file.rel.clone(), Framework::Sql, source.clone());
-    m.name = file
-        .rel
-        .rsplit('/')
-        .next()
-        .unwrap_or(&file.rel)
-        .to_string();
+    m.name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
     m.history = file.history.clone();
     m.repeatable = file.role == SqlRole::Repeatable;
     let text: &str = &source;

@@ -6,8 +6,8 @@
 
 use super::{ParsedSql, ParsedStatement};
 use crate::model::{
-    ColumnDef, ConstraintDef, ConstraintKind, DataChangeKind, IndexDef, ObjectKind, Op,
-    ParseIssue, QualifiedName, Span, SqlType,
+    ColumnDef, ConstraintDef, ConstraintKind, DataChangeKind, IndexDef, ObjectKind, Op, ParseIssue,
+    QualifiedName, Span, SqlType,
 };
 use squawk_syntax::ast::AstNode;
 use squawk_syntax::{SourceFile, SyntaxKind as K, SyntaxNode, SyntaxToken, ast};
@@ -24,7 +24,12 @@ pub fn parse(text: &str) -> ParsedSql {
         return ParsedSql {
             statements: vec![ParsedStatement {
                 span,
-                changes: vec![(Op::Opaque { reason: message.clone() }, span)],
+                changes: vec![(
+                    Op::Opaque {
+                        reason: message.clone(),
+                    },
+                    span,
+                )],
             }],
             issues: vec![ParseIssue { span, message }],
             comments: Vec::new(),
@@ -36,9 +41,13 @@ pub fn parse(text: &str) -> ParsedSql {
     let errors = parse.errors();
 
     let mut out = ParsedSql::default();
-    for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
+    for token in root
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+    {
         if token.kind() == K::COMMENT {
-            out.comments.push((span_of_token(&token), token.text().to_string()));
+            out.comments
+                .push((span_of_token(&token), token.text().to_string()));
         }
     }
 
@@ -366,11 +375,13 @@ pub fn normalize_type(name: &str, mut args: Vec<u32>) -> SqlType {
         "timetz" | "time with time zone" => "timetz",
         "time" | "time without time zone" => "time",
         "varbit" | "bit varying" => "varbit",
-        other => return SqlType {
-            base: other.to_string(),
-            args,
-            array: 0,
-        },
+        other => {
+            return SqlType {
+                base: other.to_string(),
+                args,
+                array: 0,
+            };
+        }
     };
     SqlType {
         base: base.to_string(),
@@ -409,11 +420,7 @@ fn expr_text_after_keyword(node: &SyntaxNode) -> String {
         }
     }
     let out = out.trim().to_string();
-    if out.is_empty() {
-        "?".to_string()
-    } else {
-        out
-    }
+    if out.is_empty() { "?".to_string() } else { out }
 }
 
 /// Column names in a constraint's column list (or a CHECK expression's references).
@@ -466,7 +473,8 @@ fn table_constraint(node: &SyntaxNode, own_column: Option<&str>) -> Option<Const
             .unwrap_or_default(),
         _ => constraint_columns(node),
     };
-    if node.kind() == K::REFERENCES_CONSTRAINT || (columns.is_empty() && kind != ConstraintKind::Check)
+    if node.kind() == K::REFERENCES_CONSTRAINT
+        || (columns.is_empty() && kind != ConstraintKind::Check)
     {
         if let Some(c) = own_column {
             columns = vec![c.to_string()];
@@ -479,10 +487,8 @@ fn table_constraint(node: &SyntaxNode, own_column: Option<&str>) -> Option<Const
     }
     let mut def = ConstraintDef::new(kind, columns);
     def.name = constraint_name(node);
-    def.not_valid = has_child(node, K::NOT_VALID)
-        || node
-            .descendants()
-            .any(|d| d.kind() == K::NOT_VALID);
+    def.not_valid =
+        has_child(node, K::NOT_VALID) || node.descendants().any(|d| d.kind() == K::NOT_VALID);
     if kind == ConstraintKind::ForeignKey {
         def.references = child(node, K::TABLE_NAME_REF).and_then(|n| qualified(&n));
     }
@@ -496,7 +502,10 @@ fn table_constraint(node: &SyntaxNode, own_column: Option<&str>) -> Option<Const
 fn column_def(node: &SyntaxNode) -> Option<(ColumnDef, Vec<ConstraintDef>)> {
     let name = child(node, K::COLUMN_NAME).and_then(|n| ident(&n))?;
     let ty_node = type_child(node);
-    let ty = ty_node.as_ref().map(sql_type).unwrap_or_else(SqlType::unknown);
+    let ty = ty_node
+        .as_ref()
+        .map(sql_type)
+        .unwrap_or_else(SqlType::unknown);
     let mut col = ColumnDef::new(name.clone(), ty);
     if ty_node.as_ref().is_some_and(is_serial) {
         col.default = Some("nextval(…)".to_string());
@@ -510,7 +519,9 @@ fn column_def(node: &SyntaxNode) -> Option<(ColumnDef, Vec<ConstraintDef>)> {
             K::DEFAULT_CONSTRAINT => col.default = Some(expr_text_after_keyword(&c)),
             K::GENERATED_CONSTRAINT => {
                 col.generated = true;
-                if c.descendants_with_tokens().any(|t| t.kind() == K::IDENTITY_KW) {
+                if c.descendants_with_tokens()
+                    .any(|t| t.kind() == K::IDENTITY_KW)
+                {
                     col.nullable = false;
                 }
             }
@@ -545,7 +556,12 @@ fn statement_ops(node: &SyntaxNode, text: &str, out: &mut Vec<(Op, Span)>, depth
                     span,
                 ));
             } else {
-                out.push((Op::Neutral { what: "select into".into() }, span));
+                out.push((
+                    Op::Neutral {
+                        what: "select into".into(),
+                    },
+                    span,
+                ));
             }
         }
         K::ALTER_TABLE => alter_table(node, span, out),
@@ -581,7 +597,12 @@ fn statement_ops(node: &SyntaxNode, text: &str, out: &mut Vec<(Op, Span)>, depth
                 .and_then(|n| ident(&n));
             match (name, rename) {
                 (Some(name), Some(to)) => out.push((Op::RenameIndex { name, to }, span)),
-                _ => out.push((Op::Neutral { what: "alter index".into() }, span)),
+                _ => out.push((
+                    Op::Neutral {
+                        what: "alter index".into(),
+                    },
+                    span,
+                )),
             }
         }
         K::CREATE_VIEW | K::CREATE_MATERIALIZED_VIEW => {
@@ -623,7 +644,12 @@ fn statement_ops(node: &SyntaxNode, text: &str, out: &mut Vec<(Op, Span)>, depth
                         .collect();
                     out.push((Op::CreateEnum { name, values }, span));
                 }
-                _ => out.push((Op::Neutral { what: "create type".into() }, span)),
+                _ => out.push((
+                    Op::Neutral {
+                        what: "create type".into(),
+                    },
+                    span,
+                )),
             }
         }
         K::ALTER_TYPE => alter_type(node, span, out),
@@ -707,41 +733,94 @@ fn neutral_statement(kind: K) -> Option<&'static str> {
         K::GRANT | K::REVOKE | K::ALTER_DEFAULT_PRIVILEGES | K::REASSIGN | K::DROP_OWNED => {
             "privileges"
         }
-        K::SET | K::RESET | K::SET_ROLE | K::RESET_ROLE | K::SET_SESSION_AUTH
-        | K::RESET_SESSION_AUTH | K::SET_TRANSACTION | K::SET_CONSTRAINTS | K::DISCARD => {
-            "session setting"
-        }
-        K::BEGIN | K::COMMIT_TRANSACTION | K::ROLLBACK_TRANSACTION | K::SAVEPOINT_CREATE | K::RELEASE_SAVEPOINT
-        | K::PREPARE_TRANSACTION | K::LOCK => "transaction control",
+        K::SET
+        | K::RESET
+        | K::SET_ROLE
+        | K::RESET_ROLE
+        | K::SET_SESSION_AUTH
+        | K::RESET_SESSION_AUTH
+        | K::SET_TRANSACTION
+        | K::SET_CONSTRAINTS
+        | K::DISCARD => "session setting",
+        K::BEGIN
+        | K::COMMIT_TRANSACTION
+        | K::ROLLBACK_TRANSACTION
+        | K::SAVEPOINT_CREATE
+        | K::RELEASE_SAVEPOINT
+        | K::PREPARE_TRANSACTION
+        | K::LOCK => "transaction control",
         K::CREATE_EXTENSION | K::DROP_EXTENSION | K::ALTER_EXTENSION => "extension",
-        K::CREATE_FUNCTION | K::CREATE_PROCEDURE | K::DROP_FUNCTION | K::DROP_PROCEDURE
-        | K::ALTER_FUNCTION | K::ALTER_PROCEDURE | K::DROP_ROUTINE | K::ALTER_ROUTINE
-        | K::CREATE_AGGREGATE | K::DROP_AGGREGATE | K::ALTER_AGGREGATE => "function",
-        K::CREATE_TRIGGER | K::DROP_TRIGGER | K::ALTER_TRIGGER | K::CREATE_EVENT_TRIGGER
-        | K::DROP_EVENT_TRIGGER | K::ALTER_EVENT_TRIGGER => "trigger",
+        K::CREATE_FUNCTION
+        | K::CREATE_PROCEDURE
+        | K::DROP_FUNCTION
+        | K::DROP_PROCEDURE
+        | K::ALTER_FUNCTION
+        | K::ALTER_PROCEDURE
+        | K::DROP_ROUTINE
+        | K::ALTER_ROUTINE
+        | K::CREATE_AGGREGATE
+        | K::DROP_AGGREGATE
+        | K::ALTER_AGGREGATE => "function",
+        K::CREATE_TRIGGER
+        | K::DROP_TRIGGER
+        | K::ALTER_TRIGGER
+        | K::CREATE_EVENT_TRIGGER
+        | K::DROP_EVENT_TRIGGER
+        | K::ALTER_EVENT_TRIGGER => "trigger",
         K::CREATE_SEQUENCE | K::ALTER_SEQUENCE | K::DROP_SEQUENCE => "sequence",
         K::REINDEX | K::ANALYZE | K::VACUUM | K::CLUSTER | K::REFRESH | K::CHECKPOINT => {
             "maintenance"
         }
         K::CREATE_SCHEMA | K::ALTER_SCHEMA => "schema",
-        K::CREATE_ROLE | K::ALTER_ROLE | K::DROP_ROLE | K::CREATE_USER | K::ALTER_USER
-        | K::DROP_USER | K::CREATE_GROUP | K::ALTER_GROUP | K::DROP_GROUP => "role",
+        K::CREATE_ROLE
+        | K::ALTER_ROLE
+        | K::DROP_ROLE
+        | K::CREATE_USER
+        | K::ALTER_USER
+        | K::DROP_USER
+        | K::CREATE_GROUP
+        | K::ALTER_GROUP
+        | K::DROP_GROUP => "role",
         K::CREATE_POLICY | K::ALTER_POLICY | K::DROP_POLICY => "row security policy",
         K::CREATE_STATISTICS | K::ALTER_STATISTICS | K::DROP_STATISTICS => "statistics",
         K::CREATE_COLLATION | K::ALTER_COLLATION | K::DROP_COLLATION => "collation",
         K::CREATE_DOMAIN => "domain",
-        K::CREATE_CAST | K::DROP_CAST | K::CREATE_OPERATOR | K::DROP_OPERATOR
-        | K::ALTER_OPERATOR | K::CREATE_OPERATOR_CLASS | K::CREATE_OPERATOR_FAMILY => "operator",
-        K::CREATE_TEXT_SEARCH_CONFIGURATION | K::CREATE_TEXT_SEARCH_DICTIONARY
-        | K::ALTER_TEXT_SEARCH_CONFIGURATION | K::ALTER_TEXT_SEARCH_DICTIONARY => "text search",
-        K::CREATE_PUBLICATION | K::ALTER_PUBLICATION | K::DROP_PUBLICATION
-        | K::CREATE_SUBSCRIPTION | K::ALTER_SUBSCRIPTION | K::DROP_SUBSCRIPTION => "replication",
-        K::NOTIFY | K::LISTEN | K::UNLISTEN | K::LOAD | K::EXPLAIN | K::PREPARE
-        | K::DEALLOCATE | K::DECLARE | K::FETCH | K::MOVE | K::CLOSE => "session command",
+        K::CREATE_CAST
+        | K::DROP_CAST
+        | K::CREATE_OPERATOR
+        | K::DROP_OPERATOR
+        | K::ALTER_OPERATOR
+        | K::CREATE_OPERATOR_CLASS
+        | K::CREATE_OPERATOR_FAMILY => "operator",
+        K::CREATE_TEXT_SEARCH_CONFIGURATION
+        | K::CREATE_TEXT_SEARCH_DICTIONARY
+        | K::ALTER_TEXT_SEARCH_CONFIGURATION
+        | K::ALTER_TEXT_SEARCH_DICTIONARY => "text search",
+        K::CREATE_PUBLICATION
+        | K::ALTER_PUBLICATION
+        | K::DROP_PUBLICATION
+        | K::CREATE_SUBSCRIPTION
+        | K::ALTER_SUBSCRIPTION
+        | K::DROP_SUBSCRIPTION => "replication",
+        K::NOTIFY
+        | K::LISTEN
+        | K::UNLISTEN
+        | K::LOAD
+        | K::EXPLAIN
+        | K::PREPARE
+        | K::DEALLOCATE
+        | K::DECLARE
+        | K::FETCH
+        | K::MOVE
+        | K::CLOSE => "session command",
         K::SECURITY_LABEL | K::CREATE_RULE | K::DROP_RULE | K::ALTER_RULE => "rule or label",
         K::CREATE_TABLESPACE | K::ALTER_TABLESPACE | K::DROP_TABLESPACE => "tablespace",
-        K::CREATE_SERVER | K::CREATE_FOREIGN_DATA_WRAPPER | K::CREATE_USER_MAPPING
-        | K::IMPORT_FOREIGN_SCHEMA | K::CREATE_FOREIGN_TABLE | K::DROP_FOREIGN_TABLE
+        K::CREATE_SERVER
+        | K::CREATE_FOREIGN_DATA_WRAPPER
+        | K::CREATE_USER_MAPPING
+        | K::IMPORT_FOREIGN_SCHEMA
+        | K::CREATE_FOREIGN_TABLE
+        | K::DROP_FOREIGN_TABLE
         | K::ALTER_FOREIGN_TABLE => "foreign data",
         K::CREATE_DATABASE | K::ALTER_DATABASE | K::DROP_DATABASE | K::ALTER_SYSTEM => {
             "database setting"
@@ -761,7 +840,12 @@ fn string_literal(node: &SyntaxNode) -> Option<String> {
 
 fn create_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
     let Some(table) = name_in(node, &[K::TABLE_NAME]) else {
-        out.push((Op::Opaque { reason: "CREATE TABLE without a name".into() }, span));
+        out.push((
+            Op::Opaque {
+                reason: "CREATE TABLE without a name".into(),
+            },
+            span,
+        ));
         return;
     };
     let mut columns = Vec::new();
@@ -819,7 +903,12 @@ fn create_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
 
 fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
     let Some(table) = name_in(node, TABLE_NAME_KINDS) else {
-        out.push((Op::Opaque { reason: "ALTER TABLE without a table name".into() }, span));
+        out.push((
+            Op::Opaque {
+                reason: "ALTER TABLE without a table name".into(),
+            },
+            span,
+        ));
         return;
     };
     let actions: Vec<SyntaxNode> = node
@@ -906,8 +995,7 @@ fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
                 }
             }
             K::VALIDATE_CONSTRAINT => {
-                if let Some(name) = child(&action, K::CONSTRAINT_NAME_REF).and_then(|n| ident(&n))
-                {
+                if let Some(name) = child(&action, K::CONSTRAINT_NAME_REF).and_then(|n| ident(&n)) {
                     out.push((
                         Op::ValidateConstraint {
                             table: table.clone(),
@@ -946,18 +1034,16 @@ fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
                     ));
                 }
             }
-            K::TABLE_RENAME_TO => {
-                match child(&action, K::TABLE_NAME).and_then(|n| ident(&n)) {
-                    Some(to) => out.push((
-                        Op::RenameTable {
-                            table: table.clone(),
-                            to,
-                        },
-                        aspan,
-                    )),
-                    None => out.push((opaque("RENAME TO without a name"), aspan)),
-                }
-            }
+            K::TABLE_RENAME_TO => match child(&action, K::TABLE_NAME).and_then(|n| ident(&n)) {
+                Some(to) => out.push((
+                    Op::RenameTable {
+                        table: table.clone(),
+                        to,
+                    },
+                    aspan,
+                )),
+                None => out.push((opaque("RENAME TO without a name"), aspan)),
+            },
             K::SET_SCHEMA => {
                 if let Some(schema) = child(&action, K::SCHEMA_REF).and_then(|n| ident(&n)) {
                     out.push((
@@ -978,20 +1064,43 @@ fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
                 },
                 aspan,
             )),
-            K::ATTACH_PARTITION | K::DETACH_PARTITION | K::INHERIT_TABLE | K::NO_INHERIT_TABLE
-            | K::OF_TYPE | K::NOT_OF | K::MERGE_PARTITIONS | K::SPLIT_PARTITION => out.push((
+            K::ATTACH_PARTITION
+            | K::DETACH_PARTITION
+            | K::INHERIT_TABLE
+            | K::NO_INHERIT_TABLE
+            | K::OF_TYPE
+            | K::NOT_OF
+            | K::MERGE_PARTITIONS
+            | K::SPLIT_PARTITION => out.push((
                 Op::Opaque {
                     reason: "partition and inheritance changes move rows between tables".into(),
                 },
                 aspan,
             )),
-            K::OWNER_TO | K::SET_OPTIONS | K::RESET_OPTIONS | K::SET_TABLESPACE | K::SET_LOGGED
-            | K::SET_UNLOGGED | K::CLUSTER_ON | K::SET_WITHOUT_CLUSTER | K::SET_WITHOUT_OIDS
-            | K::REPLICA_IDENTITY | K::SET_ACCESS_METHOD | K::DISABLE_RLS | K::NO_FORCE_RLS
-            | K::ENABLE_TRIGGER | K::DISABLE_TRIGGER | K::ENABLE_ALWAYS_TRIGGER
-            | K::ENABLE_REPLICA_TRIGGER | K::ENABLE_RULE | K::DISABLE_RULE
-            | K::ENABLE_ALWAYS_RULE | K::ENABLE_REPLICA_RULE | K::ALTER_CONSTRAINT
-            | K::ALTER_OPTION_LIST | K::OPTION_ITEM_LIST => out.push((
+            K::OWNER_TO
+            | K::SET_OPTIONS
+            | K::RESET_OPTIONS
+            | K::SET_TABLESPACE
+            | K::SET_LOGGED
+            | K::SET_UNLOGGED
+            | K::CLUSTER_ON
+            | K::SET_WITHOUT_CLUSTER
+            | K::SET_WITHOUT_OIDS
+            | K::REPLICA_IDENTITY
+            | K::SET_ACCESS_METHOD
+            | K::DISABLE_RLS
+            | K::NO_FORCE_RLS
+            | K::ENABLE_TRIGGER
+            | K::DISABLE_TRIGGER
+            | K::ENABLE_ALWAYS_TRIGGER
+            | K::ENABLE_REPLICA_TRIGGER
+            | K::ENABLE_RULE
+            | K::DISABLE_RULE
+            | K::ENABLE_ALWAYS_RULE
+            | K::ENABLE_REPLICA_RULE
+            | K::ALTER_CONSTRAINT
+            | K::ALTER_OPTION_LIST
+            | K::OPTION_ITEM_LIST => out.push((
                 Op::Neutral {
                     what: format!("alter table {table} (storage or ownership)"),
                 },
@@ -1023,10 +1132,7 @@ fn alter_column(table: &QualifiedName, action: &SyntaxNode, span: Span, out: &mu
         return;
     };
     let table = table.clone();
-    let Some(opt) = action
-        .children()
-        .find(|c| c.kind() != K::COLUMN_NAME_REF)
-    else {
+    let Some(opt) = action.children().find(|c| c.kind() != K::COLUMN_NAME_REF) else {
         out.push((opaque("ALTER COLUMN without an action"), span));
         return;
     };
@@ -1034,7 +1140,9 @@ fn alter_column(table: &QualifiedName, action: &SyntaxNode, span: Span, out: &mu
         K::SET_TYPE => Op::AlterColumnType {
             table,
             column,
-            to: type_child(&opt).map(|t| sql_type(&t)).unwrap_or_else(SqlType::unknown),
+            to: type_child(&opt)
+                .map(|t| sql_type(&t))
+                .unwrap_or_else(SqlType::unknown),
             using: has_child(&opt, K::USING_EXPR),
         },
         K::SET_NOT_NULL => Op::SetNotNull { table, column },
@@ -1133,7 +1241,12 @@ fn alter_view(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
             span,
         ));
     } else {
-        out.push((Op::Neutral { what: format!("alter view {name}") }, span));
+        out.push((
+            Op::Neutral {
+                what: format!("alter view {name}"),
+            },
+            span,
+        ));
     }
 }
 
@@ -1143,7 +1256,11 @@ fn alter_type(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
         return;
     };
     if let Some(add) = child(node, K::ADD_VALUE) {
-        match add.children().find(|c| c.kind() == K::LITERAL).and_then(|l| string_literal(&l)) {
+        match add
+            .children()
+            .find(|c| c.kind() == K::LITERAL)
+            .and_then(|l| string_literal(&l))
+        {
             Some(value) => out.push((Op::AddEnumValue { name, value }, span)),
             None => out.push((opaque("ADD VALUE without a value"), span)),
         }
@@ -1177,7 +1294,12 @@ fn alter_type(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
             span,
         ));
     } else {
-        out.push((Op::Neutral { what: format!("alter type {name}") }, span));
+        out.push((
+            Op::Neutral {
+                what: format!("alter type {name}"),
+            },
+            span,
+        ));
     }
 }
 
