@@ -98,12 +98,12 @@ impl<'a> Comparison<'a> {
             };
             return TableFate::Present { after, replaced };
         }
-        if let Some(to) = self.after.tables.values().find(|t| t.id == before.id) {
-            if let Some(at) = self.first_event(
+        if let Some(to) = self.after.tables.values().find(|t| t.id == before.id)
+            && let Some(at) = self.first_event(
                 |k| matches!(k, EventKind::TableRenamed { table, .. } if *table == before.id),
-            ) {
-                return TableFate::Renamed { to, at };
-            }
+            )
+        {
+            return TableFate::Renamed { to, at };
         }
         match self.first_event(
             |k| matches!(k, EventKind::TableDropped { table, .. } if *table == before.id),

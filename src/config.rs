@@ -175,14 +175,14 @@ pub fn find(start: &Path) -> Result<Option<Loaded>, String> {
             }));
         }
         let py = dir.join("pyproject.toml");
-        if py.is_file() {
-            if let Some(config) = read(&py)? {
-                return Ok(Some(Loaded {
-                    config,
-                    path: py,
-                    root: dir.to_path_buf(),
-                }));
-            }
+        if py.is_file()
+            && let Some(config) = read(&py)?
+        {
+            return Ok(Some(Loaded {
+                config,
+                path: py,
+                root: dir.to_path_buf(),
+            }));
         }
     }
     Ok(None)

@@ -228,10 +228,10 @@ pub const DIALECT_WORDS: &[&str] = &[
 ];
 
 fn strip_dialect_suffix(stem: &str) -> &str {
-    if let Some((head, tail)) = stem.rsplit_once('.') {
-        if DIALECT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(tail)) {
-            return head;
-        }
+    if let Some((head, tail)) = stem.rsplit_once('.')
+        && DIALECT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(tail))
+    {
+        return head;
     }
     stem
 }

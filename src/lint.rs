@@ -229,13 +229,12 @@ fn findings_for(
             return;
         };
         let mut suppressed = None;
-        if let (Some(ci), true) = (change, rule.waivable()) {
-            if let Some((oi, o)) = m.override_for(&m.changes[ci]) {
-                if let Some(reason) = &o.reason {
-                    suppressed = Some(reason.clone());
-                    used[oi] = true;
-                }
-            }
+        if let (Some(ci), true) = (change, rule.waivable())
+            && let Some((oi, o)) = m.override_for(&m.changes[ci])
+            && let Some(reason) = &o.reason
+        {
+            suppressed = Some(reason.clone());
+            used[oi] = true;
         }
         out.push(Finding {
             rule,

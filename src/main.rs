@@ -290,10 +290,10 @@ fn check(args: CheckArgs) -> Result<(String, u8), String> {
             return false;
         }
         let path = &project.migrations[i].path;
-        if let Some(changed) = &changed {
-            if !changed.iter().any(|c| c == path) {
-                return false;
-            }
+        if let Some(changed) = &changed
+            && !changed.iter().any(|c| c == path)
+        {
+            return false;
         }
         wanted.is_empty()
             || wanted

@@ -100,12 +100,9 @@ impl Project {
 
         let mut migrations: Vec<Migration> = ups
             .par_iter()
-            .map(|f| {
-                let m = match src.read(&f.path, &f.rel) {
-                    Ok(text) => sql::read_sql_migration(f, text),
-                    Err(e) => unreadable(f, e),
-                };
-                m
+            .map(|f| match src.read(&f.path, &f.rel) {
+                Ok(text) => sql::read_sql_migration(f, text),
+                Err(e) => unreadable(f, e),
             })
             .collect();
 

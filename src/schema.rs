@@ -647,11 +647,10 @@ impl Schema {
                     .tables
                     .get_mut(table)
                     .and_then(|t| t.column_mut(column))
+                    && c.def.nullable
                 {
-                    if c.def.nullable {
-                        c.def.nullable = false;
-                        emit(EventKind::NotNullSet { column: c.id });
-                    }
+                    c.def.nullable = false;
+                    emit(EventKind::NotNullSet { column: c.id });
                 }
             }
             Op::DropNotNull { table, column } => {
@@ -684,11 +683,10 @@ impl Schema {
                     .tables
                     .get_mut(table)
                     .and_then(|t| t.column_mut(column))
+                    && (c.def.default.take().is_some() || c.def.generated)
                 {
-                    if c.def.default.take().is_some() || c.def.generated {
-                        c.def.generated = false;
-                        emit(EventKind::DefaultDropped { column: c.id });
-                    }
+                    c.def.generated = false;
+                    emit(EventKind::DefaultDropped { column: c.id });
                 }
             }
             Op::AddConstraint { table, constraint } => {
@@ -743,21 +741,21 @@ impl Schema {
             }
             Op::CreateIndex(ix) => self.create_index(ix, &mut emit),
             Op::DropIndex { name, .. } => {
-                if let Some(owner) = self.index_owner(name) {
-                    if let Some(t) = self.tables.get_mut(&owner) {
-                        t.indexes.retain(|i| i.name != name.name);
-                    }
+                if let Some(owner) = self.index_owner(name)
+                    && let Some(t) = self.tables.get_mut(&owner)
+                {
+                    t.indexes.retain(|i| i.name != name.name);
                 }
             }
             Op::RenameIndex { name, to } => {
-                if let Some(owner) = self.index_owner(name) {
-                    if let Some(t) = self.tables.get_mut(&owner) {
-                        for i in t.indexes.iter_mut().filter(|i| i.name == name.name) {
-                            i.name = to.clone();
-                        }
-                        for c in t.constraints.iter_mut().filter(|c| c.name == name.name) {
-                            c.name = to.clone();
-                        }
+                if let Some(owner) = self.index_owner(name)
+                    && let Some(t) = self.tables.get_mut(&owner)
+                {
+                    for i in t.indexes.iter_mut().filter(|i| i.name == name.name) {
+                        i.name = to.clone();
+                    }
+                    for c in t.constraints.iter_mut().filter(|c| c.name == name.name) {
+                        c.name = to.clone();
                     }
                 }
             }
@@ -822,13 +820,11 @@ impl Schema {
                     .types
                     .get(name)
                     .is_some_and(|e| e.values.contains(from));
-                if !known {
-                    if let Some(seeds) = &mut self.seeds {
-                        seeds.push(Seed::EnumValue {
-                            name: name.clone(),
-                            value: from.clone(),
-                        });
-                    }
+                if !known && let Some(seeds) = &mut self.seeds {
+                    seeds.push(Seed::EnumValue {
+                        name: name.clone(),
+                        value: from.clone(),
+                    });
                 }
                 let e = self.types.entry(name.clone()).or_insert_with(|| EnumType {
                     name: name.clone(),

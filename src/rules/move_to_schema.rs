@@ -14,8 +14,8 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
     for before in cx.before.tables.values() {
-        if let TableFate::Renamed { to, at } = cx.fate(before) {
-            if to.name.schema != before.name.schema && to.name.name == before.name.name {
+        if let TableFate::Renamed { to, at } = cx.fate(before)
+            && to.name.schema != before.name.schema && to.name.name == before.name.name {
                 out.push(Breakage {
                     rule: super::Rule::MoveToSchema,
                     at,
@@ -24,7 +24,6 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                     impact: format!("uses table {}", q(&before.name)),
                 });
             }
-        }
     }
     for before in cx.before.views.values() {
         if cx.after.views.contains_key(&before.name) {

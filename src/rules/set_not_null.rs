@@ -18,7 +18,7 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             let Some(now) = cx.same_column(col, after, replaced) else {
                 continue;
             };
-            if !(col.def.nullable && !now.def.nullable) {
+            if !col.def.nullable || now.def.nullable {
                 continue;
             }
             let at = cx

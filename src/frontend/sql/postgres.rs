@@ -177,15 +177,15 @@ fn mask_templates(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i..].starts_with(b"{{") {
-            if let Some(close) = text[i + 2..].find("}}") {
-                let end = i + 2 + close + 2;
-                let inner = &text[i..end];
-                if !inner.contains('\n') {
-                    out.extend(std::iter::repeat_n('_', end - i));
-                    i = end;
-                    continue;
-                }
+        if bytes[i..].starts_with(b"{{")
+            && let Some(close) = text[i + 2..].find("}}")
+        {
+            let end = i + 2 + close + 2;
+            let inner = &text[i..end];
+            if !inner.contains('\n') {
+                out.extend(std::iter::repeat_n('_', end - i));
+                i = end;
+                continue;
             }
         }
         let ch_len = text[i..].chars().next().map(char::len_utf8).unwrap_or(1);
@@ -473,17 +473,17 @@ fn table_constraint(node: &SyntaxNode, own_column: Option<&str>) -> Option<Const
             .unwrap_or_default(),
         _ => constraint_columns(node),
     };
-    if node.kind() == K::REFERENCES_CONSTRAINT
-        || (columns.is_empty() && kind != ConstraintKind::Check)
+    if (node.kind() == K::REFERENCES_CONSTRAINT
+        || (columns.is_empty() && kind != ConstraintKind::Check))
+        && let Some(c) = own_column
     {
-        if let Some(c) = own_column {
-            columns = vec![c.to_string()];
-        }
+        columns = vec![c.to_string()];
     }
-    if kind == ConstraintKind::Check && columns.is_empty() {
-        if let Some(c) = own_column {
-            columns = vec![c.to_string()];
-        }
+    if kind == ConstraintKind::Check
+        && columns.is_empty()
+        && let Some(c) = own_column
+    {
+        columns = vec![c.to_string()];
     }
     let mut def = ConstraintDef::new(kind, columns);
     def.name = constraint_name(node);
