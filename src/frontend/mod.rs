@@ -1,3 +1,4 @@
 //! Frontends read one framework's migration files into the [`crate::model`].
 
+pub mod python;
 pub mod sql;
