@@ -284,15 +284,17 @@ pub fn is_widening(from: &SqlType, to: &SqlType) -> bool {
         (None, Some(_)) => false,
     };
     let int_rank = |b: &str| match b {
-        "smallint" => Some(1),
-        "integer" => Some(2),
-        "bigint" => Some(3),
+        "tinyint" => Some(1),
+        "smallint" => Some(2),
+        "mediumint" => Some(3),
+        "integer" => Some(4),
+        "bigint" => Some(5),
         _ => None,
     };
     match (f, t) {
         ("varchar", "varchar") | ("char", "varchar") | ("varbit", "varbit") => at_least(fa),
         ("char", "char") => ta.is_some_and(|b| fa.is_some_and(|a| b >= a)),
-        ("varchar" | "char" | "text", "text") | ("text", "varchar") => {
+        ("varchar" | "char" | "text" | "tinytext", "text") | ("text", "varchar") => {
             to.args.is_empty() || f != "text"
         }
         ("numeric", "numeric") => match (from.args.as_slice(), to.args.as_slice()) {
@@ -314,7 +316,7 @@ pub fn is_widening(from: &SqlType, to: &SqlType) -> bool {
             (Some(a), Some(b)) => b >= a,
             (Some(a), None) if t == "numeric" => match to.args.as_slice() {
                 [] => true,
-                [p] | [p, 0] => *p >= [5, 10, 19][a - 1],
+                [p] | [p, 0] => *p >= [3, 5, 8, 10, 19][a - 1],
                 _ => false,
             },
             _ => false,

@@ -16,6 +16,9 @@ pub struct Config {
     pub roots: Vec<RootConfig>,
     /// Default SQL dialect of `.sql` files without an engine in their name.
     pub dialect: Option<DialectName>,
+    /// The engines the project targets; files for other engines are skipped (default: every
+    /// engine that has files).
+    pub targets: Option<Vec<DialectName>>,
     /// Glob patterns (relative to the root) of paths never to read.
     #[serde(default)]
     pub exclude: Vec<String>,
@@ -58,6 +61,16 @@ pub enum Level {
     Error,
     Warning,
     Off,
+}
+
+impl DialectName {
+    pub fn dialect(self) -> crate::model::Dialect {
+        match self {
+            DialectName::Postgres | DialectName::Postgresql => crate::model::Dialect::Postgres,
+            DialectName::Mysql => crate::model::Dialect::Mysql,
+            DialectName::Sqlite => crate::model::Dialect::Sqlite,
+        }
+    }
 }
 
 impl Level {
@@ -220,6 +233,20 @@ impl Config {
             }
         }
         s
+    }
+
+    /// How SQL files are read.
+    pub fn sql_options(&self) -> crate::project::SqlOptions {
+        crate::project::SqlOptions {
+            default_dialect: self
+                .dialect
+                .map(DialectName::dialect)
+                .unwrap_or(crate::model::Dialect::Postgres),
+            targets: self
+                .targets
+                .as_ref()
+                .map(|t| t.iter().map(|d| d.dialect()).collect()),
+        }
     }
 
     /// The exclude patterns as one matcher.

@@ -97,6 +97,43 @@ pub struct SqlFile {
     pub description: String,
     /// The folder whose files form one history.
     pub history: String,
+    /// The database engine the file's name or folder names, if any.
+    pub engine: Option<Engine>,
+}
+
+/// A database engine named by a file or folder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Engine {
+    Known(crate::model::Dialect),
+    /// An engine rollsafe does not read (h2, mssql, oracle…): such files are skipped, never read
+    /// as another engine's SQL.
+    Other(String),
+}
+
+/// The engine an engine word names.
+pub fn engine_of(word: &str) -> Option<Engine> {
+    use crate::model::Dialect;
+    let w = word.to_ascii_lowercase();
+    Some(match w.as_str() {
+        "postgres" | "postgresql" | "pg" | "cockroach" | "cockroachdb" => {
+            Engine::Known(Dialect::Postgres)
+        }
+        "mysql" | "mariadb" => Engine::Known(Dialect::Mysql),
+        "sqlite" | "sqlite3" => Engine::Known(Dialect::Sqlite),
+        _ if DIALECT_WORDS.contains(&w.as_str()) => Engine::Other(w),
+        _ => return None,
+    })
+}
+
+/// The engine of a migration file: a word of its name (`x.mysql.up.sql`, `x.sql.sqlite`), else
+/// the nearest folder named after an engine (`migrations/mysql/0001_x.sql`).
+fn engine_of_path(rel: &str) -> Option<Engine> {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    let file = parts.pop().unwrap_or("");
+    file.split('.')
+        .skip(1)
+        .find_map(engine_of)
+        .or_else(|| parts.iter().rev().find_map(|d| engine_of(d)))
 }
 
 impl SqlFile {
@@ -198,6 +235,7 @@ pub fn classify_sql(path: &Path, rel: &str) -> Option<SqlFile> {
         version,
         description,
         history,
+        engine: engine_of_path(rel),
     })
 }
 
@@ -403,6 +441,34 @@ mod tests {
         assert_eq!(d.role, SqlRole::Down);
         let t = c("db/migrations/20151129054053_test_migration.sql").expect("dbmate");
         assert_eq!(t.id(), "20151129054053");
+    }
+
+    #[test]
+    fn engines_from_names_and_folders() {
+        use crate::model::Dialect;
+        let e = |rel: &str| c(rel).and_then(|f| f.engine);
+        assert_eq!(
+            e("m/0001_init.mysql.up.sql"),
+            Some(Engine::Known(Dialect::Mysql))
+        );
+        assert_eq!(
+            e("m/0001_init.sqlite3.up.sql"),
+            Some(Engine::Known(Dialect::Sqlite))
+        );
+        assert_eq!(
+            e("m/0001_init.sql.sqlite"),
+            Some(Engine::Known(Dialect::Sqlite))
+        );
+        assert_eq!(
+            e("m/0001_init.cockroach.up.sql"),
+            Some(Engine::Known(Dialect::Postgres))
+        );
+        assert_eq!(
+            e("db/mysql/V1__init.sql"),
+            Some(Engine::Known(Dialect::Mysql))
+        );
+        assert_eq!(e("db/h2/V1__init.sql"), Some(Engine::Other("h2".into())));
+        assert_eq!(e("db/migration/V1__init.sql"), None);
     }
 
     #[test]

@@ -283,7 +283,7 @@ fn check(args: CheckArgs) -> Result<(String, u8), String> {
         roots: cfg.roots.iter().map(|r| r.path.clone()).collect(),
         exclude: (!cfg.exclude.is_empty()).then(|| cfg.exclude_set()),
     };
-    let project = Project::load_with(&root, &opts);
+    let project = Project::load_configured(&root, &opts, &cfg.sql_options());
     let history_only = baseline_mask(&project, &cfg, args.baseline.as_deref());
     let selected = |i: usize| {
         if history_only[i] {

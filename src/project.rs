@@ -1,9 +1,9 @@
 //! A project: every migration found under a root, read by its frontend, grouped into
 //! histories and put in replay order.
 
-use crate::discover::{self, SqlFile, SqlRole};
+use crate::discover::{self, Engine, SqlFile, SqlRole};
 use crate::frontend::sql;
-use crate::model::{Downgrade, Framework, Migration, ParseIssue, Span};
+use crate::model::{Dialect, Downgrade, Framework, Migration, ParseIssue, Span};
 use crate::source;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -26,6 +26,25 @@ pub struct Project {
     pub histories: Vec<History>,
     /// Paths discovery could not walk, with the reason.
     pub walk_errors: Vec<(String, String)>,
+}
+
+/// How SQL files are read.
+#[derive(Debug, Clone)]
+pub struct SqlOptions {
+    /// The dialect of files that name no engine, when their folder holds none that do.
+    pub default_dialect: Dialect,
+    /// The engines the project targets; files for other engines are skipped. `None`: every
+    /// engine that has files.
+    pub targets: Option<Vec<Dialect>>,
+}
+
+impl Default for SqlOptions {
+    fn default() -> Self {
+        SqlOptions {
+            default_dialect: Dialect::Postgres,
+            targets: None,
+        }
+    }
 }
 
 /// Where migration files come from: the working tree, or a git revision (for `rollback`).
@@ -87,22 +106,74 @@ impl Project {
 
     /// Discovers (within the configured folders) and reads every migration under `root`.
     pub fn load_with(root: &Path, opts: &discover::Options) -> Project {
+        Project::load_configured(root, opts, &SqlOptions::default())
+    }
+
+    /// Like [`Project::load_with`], with SQL dialect settings.
+    pub fn load_configured(root: &Path, opts: &discover::Options, sql: &SqlOptions) -> Project {
         let found = discover::discover_with(root, opts);
-        let mut p = Project::from_sql_files(root, found.sql, &Disk);
+        let mut p = Project::from_sql_files_with(root, found.sql, &Disk, sql);
         p.walk_errors = found.walk_errors;
         p
     }
 
-    /// Reads the given SQL files (in parallel) and orders them into histories.
+    /// Reads the given SQL files (in parallel) and orders them into histories, reading
+    /// dialect-less files as PostgreSQL.
     pub fn from_sql_files(root: &Path, files: Vec<SqlFile>, src: &dyn FileSource) -> Project {
-        let (downs, ups): (Vec<SqlFile>, Vec<SqlFile>) =
-            files.into_iter().partition(|f| f.role == SqlRole::Down);
+        Project::from_sql_files_with(root, files, src, &SqlOptions::default())
+    }
+
+    /// Reads the given SQL files (in parallel) and orders them into histories: one per folder
+    /// and engine. Files that name no engine belong to every engine's history of their folder.
+    pub fn from_sql_files_with(
+        root: &Path,
+        files: Vec<SqlFile>,
+        src: &dyn FileSource,
+        opts: &SqlOptions,
+    ) -> Project {
+        let mut engines: BTreeMap<&str, std::collections::BTreeSet<Dialect>> = BTreeMap::new();
+        for f in &files {
+            let set = engines.entry(f.history.as_str()).or_default();
+            if let Some(Engine::Known(d)) = &f.engine {
+                set.insert(*d);
+            }
+        }
+        // (file, history key, dialect) for every history a file belongs to.
+        let mut jobs: Vec<(&SqlFile, String, Dialect)> = Vec::new();
+        for f in &files {
+            let set = &engines[f.history.as_str()];
+            let dialects: Vec<Dialect> = match &f.engine {
+                Some(Engine::Other(_)) => continue,
+                Some(Engine::Known(d)) => vec![*d],
+                None if set.is_empty() => vec![opts.default_dialect],
+                None => set.iter().copied().collect(),
+            };
+            for d in dialects {
+                if opts.targets.as_ref().is_some_and(|t| !t.contains(&d)) {
+                    continue;
+                }
+                let key = if set.len() > 1 {
+                    format!("{} [{d}]", f.history)
+                } else {
+                    f.history.clone()
+                };
+                jobs.push((f, key, d));
+            }
+        }
+        let (downs, ups): (Vec<_>, Vec<_>) = jobs
+            .into_iter()
+            .partition(|(f, _, _)| f.role == SqlRole::Down);
 
         let mut migrations: Vec<Migration> = ups
             .par_iter()
-            .map(|f| match src.read(&f.path, &f.rel) {
-                Ok(text) => sql::read_sql_migration(f, text),
-                Err(e) => unreadable(f, e),
+            .map(|(f, key, d)| {
+                let mut m = match src.read(&f.path, &f.rel) {
+                    Ok(text) => sql::read_sql_migration(f, text, *d),
+                    Err(e) => unreadable(f, e),
+                };
+                m.history = key.clone();
+                m.dialect = *d;
+                m
             })
             .collect();
 
@@ -114,11 +185,10 @@ impl Project {
             .collect();
         let down_texts: Vec<(usize, Downgrade)> = downs
             .par_iter()
-            .filter_map(|d| {
-                let id = d.id();
-                let i = *by_key.get(&(d.history.clone(), id))?;
+            .filter_map(|(d, key, dialect)| {
+                let i = *by_key.get(&(key.clone(), d.id()))?;
                 let dg = match src.read(&d.path, &d.rel) {
-                    Ok(text) => sql::downgrade_from_sql(&text, Some(d.path.clone())),
+                    Ok(text) => sql::downgrade_from_sql(&text, Some(d.path.clone()), *dialect),
                     Err(_) => Downgrade::Present {
                         path: Some(d.path.clone()),
                         changes: Vec::new(),
@@ -130,6 +200,7 @@ impl Project {
         for (i, dg) in down_texts {
             migrations[i].downgrade = dg;
         }
+        let ups: Vec<&SqlFile> = ups.iter().map(|(f, _, _)| *f).collect();
 
         let versions: Vec<(Option<discover::Version>, SqlRole)> =
             ups.iter().map(|f| (f.version.clone(), f.role)).collect();

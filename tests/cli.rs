@@ -252,3 +252,43 @@ fn rules_and_explain() {
     assert_eq!(code, 0);
     assert!(out.starts_with("# drop-column"), "{out}");
 }
+
+#[test]
+fn multi_engine_fixture() {
+    let (code, out, _) = rollsafe(&fixture("sql/multi-engine"), &["check", "--root", "."]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("multi_engine_human", out);
+}
+
+#[test]
+fn engine_targets_from_configuration() {
+    let dir = project_dir(&[
+        (
+            "m/0001_init.postgres.up.sql",
+            "CREATE TABLE t (id int, a text);\n",
+        ),
+        (
+            "m/0001_init.mysql.up.sql",
+            "CREATE TABLE t (id int, a text);\n",
+        ),
+        ("m/0002_drop.mysql.up.sql", "ALTER TABLE t DROP COLUMN a;\n"),
+        ("m/0002_drop.postgres.up.sql", "SELECT 1;\n"),
+        ("rollsafe.toml", "targets = [\"postgres\"]\n"),
+    ]);
+    let (code, out, _) = rollsafe(dir.path(), &["check"]);
+    assert_eq!(
+        code, 0,
+        "MySQL files are skipped, not read as PostgreSQL: {out}"
+    );
+    write(dir.path(), "rollsafe.toml", b"dialect = \"mysql\"\n");
+    write(
+        dir.path(),
+        "n/0001_x.up.sql",
+        b"CREATE TABLE u (id int) ENGINE=InnoDB;\n",
+    );
+    let (code, out, _) = rollsafe(dir.path(), &["check", "n"]);
+    assert_eq!(
+        code, 0,
+        "the configured default dialect reads MySQL syntax: {out}"
+    );
+}

@@ -52,14 +52,20 @@ fn examples(page: &str) -> Vec<Example> {
 }
 
 /// Writes a `-- file: NAME` separated history into `dir/db/migration/` and returns the last
-/// file's relative path.
-fn write_history(dir: &Path, code: &str, marker: &str) -> String {
+/// file's relative path. `engine` (`mysql`, `sqlite`) is put into each file name
+/// (`V1__init.mysql.sql`), which is how rollsafe tells the dialect.
+fn write_history(dir: &Path, code: &str, marker: &str, engine: Option<&str>) -> String {
     let folder = dir.join("db/migration");
     std::fs::create_dir_all(&folder).expect("temp dir");
     let mut files: Vec<(String, String)> = Vec::new();
     for line in code.lines() {
         if let Some(name) = line.trim().strip_prefix(marker) {
-            files.push((name.trim().to_string(), String::new()));
+            let name = name.trim();
+            let name = match (engine, name.strip_suffix(".sql")) {
+                (Some(e), Some(stem)) => format!("{stem}.{e}.sql"),
+                _ => name.to_string(),
+            };
+            files.push((name, String::new()));
         } else if let Some((_, body)) = files.last_mut() {
             body.push_str(line);
             body.push('\n');
@@ -115,11 +121,17 @@ fn every_sql_example_behaves_as_documented() {
     let mut checked = 0;
     for rule in Rule::ALL {
         for ex in examples(rule.meta().doc) {
-            if ex.lang != "sql" || !(ex.section == "Bad" || ex.section == "Good") {
+            let engine = match ex.lang.as_str() {
+                "sql" => None,
+                "mysql" => Some("mysql"),
+                "sqlite" => Some("sqlite"),
+                _ => continue,
+            };
+            if !(ex.section == "Bad" || ex.section == "Good") {
                 continue;
             }
             let dir = tempfile::tempdir().expect("temp dir");
-            let last = write_history(dir.path(), &ex.code, "-- file:");
+            let last = write_history(dir.path(), &ex.code, "-- file:", engine);
             let project = Project::load(dir.path());
             let result = lint::lint(&project, &Settings::default(), |_| true);
             let fired_in_last = result.findings.iter().any(|f| {

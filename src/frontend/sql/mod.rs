@@ -1,9 +1,13 @@
 //! The SQL frontend: plain SQL migration files, and SQL lifted out of Python migrations.
 
+pub mod generic;
 pub mod postgres;
+pub mod split;
 
 use crate::discover::{SqlFile, SqlRole};
-use crate::model::{Change, Downgrade, Framework, Migration, Op, ParseIssue, Span, Statement};
+use crate::model::{
+    Change, Dialect, Downgrade, Framework, Migration, Op, ParseIssue, Span, Statement,
+};
 use crate::overrides;
 use std::sync::Arc;
 
@@ -106,24 +110,33 @@ pub fn fill_migration(m: &mut Migration, parsed: ParsedSql, source: &str) {
     m.issues.extend(parsed.issues);
 }
 
+/// Parses SQL text in a dialect.
+pub fn parse(text: &str, dialect: Dialect) -> ParsedSql {
+    match dialect {
+        Dialect::Postgres => postgres::parse(text),
+        Dialect::Mysql | Dialect::Sqlite => generic::parse(text, dialect),
+    }
+}
+
 /// Reads one SQL migration file (already decoded) into a [`Migration`].
-pub fn read_sql_migration(file: &SqlFile, source: Arc<str>) -> Migration {
+pub fn read_sql_migration(file: &SqlFile, source: Arc<str>, dialect: Dialect) -> Migration {
     let mut m = Migration::new(file.id(), file.rel.clone(), Framework::Sql, source.clone());
     m.name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
     m.history = file.history.clone();
+    m.dialect = dialect;
     m.repeatable = file.role == SqlRole::Repeatable;
     let text: &str = &source;
     match dbmate_sections(text) {
         Some((up, down)) => {
-            let parsed = postgres::parse(&text[up.clone()]).shift(up.start);
+            let parsed = parse(&text[up.clone()], dialect).shift(up.start);
             fill_migration(&mut m, parsed, text);
             m.downgrade = match down {
-                Some(range) => downgrade_from_sql(&text[range], None),
+                Some(range) => downgrade_from_sql(&text[range], None, dialect),
                 None => Downgrade::Absent,
             };
         }
         None => {
-            let parsed = postgres::parse(text);
+            let parsed = parse(text, dialect);
             fill_migration(&mut m, parsed, text);
         }
     }
@@ -131,8 +144,12 @@ pub fn read_sql_migration(file: &SqlFile, source: Arc<str>) -> Migration {
 }
 
 /// A downgrade read from SQL text: empty when it holds no statements.
-pub fn downgrade_from_sql(text: &str, path: Option<std::path::PathBuf>) -> Downgrade {
-    let parsed = postgres::parse(text);
+pub fn downgrade_from_sql(
+    text: &str,
+    path: Option<std::path::PathBuf>,
+    dialect: Dialect,
+) -> Downgrade {
+    let parsed = parse(text, dialect);
     let changes: Vec<Op> = parsed
         .statements
         .into_iter()
