@@ -208,7 +208,10 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
             let step = crate::lint::step(&mut schema, *i, m);
             events.extend(step.events);
         }
-        let breakages = Comparison::new(&at_target, &schema, &events).breakages();
+        let mut breakages = Comparison::new(&at_target, &schema, &events).breakages();
+        // In the order the database applied them.
+        let position = |mi: usize| ahead.iter().position(|&a| a == mi).unwrap_or(usize::MAX);
+        breakages.sort_by_key(|b| (position(b.at.migration), b.at.change, b.rule));
         for b in breakages {
             let m = &now.project.migrations[b.at.migration];
             let change = m.changes.get(b.at.change);
