@@ -8,6 +8,8 @@
 
 pub mod compare;
 pub mod config;
+#[doc(hidden)]
+pub mod corpus;
 pub mod discover;
 pub mod frontend;
 pub mod git;

@@ -38,6 +38,13 @@ enum FormatArg {
     Github,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum CorpusKind {
+    Sql,
+    Alembic,
+    Django,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Lint migrations: every migration under the project root, or only the given paths.
@@ -99,6 +106,17 @@ enum Command {
     },
     /// List the rules.
     Rules,
+    /// Write a generated migration history (for benchmarks).
+    #[command(hide = true, name = "gen-corpus")]
+    GenCorpus {
+        #[arg(long, value_enum)]
+        kind: CorpusKind,
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        out: PathBuf,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -133,6 +151,21 @@ fn main() -> ExitCode {
             severity,
             baseline,
         }),
+        Command::GenCorpus {
+            kind,
+            count,
+            seed,
+            out,
+        } => {
+            let kind = match kind {
+                CorpusKind::Sql => rollsafe::corpus::Kind::Sql,
+                CorpusKind::Alembic => rollsafe::corpus::Kind::Alembic,
+                CorpusKind::Django => rollsafe::corpus::Kind::Django,
+            };
+            rollsafe::corpus::generate(kind, count, seed, &out)
+                .map(|()| (String::new(), EXIT_CLEAN))
+                .map_err(|e| format!("{}: {e}", out.display()))
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
