@@ -48,7 +48,8 @@ struct Tables {
 impl Tables {
     fn new_table(&mut self, rng: &mut Rng) -> String {
         let name = format!("{}_{}", rng.pick(WORDS), self.tables.len());
-        self.tables.push((name.clone(), vec!["id".into(), "created_at".into()]));
+        self.tables
+            .push((name.clone(), vec!["id".into(), "created_at".into()]));
         name
     }
     fn any(&mut self, rng: &mut Rng) -> (String, usize) {
@@ -135,7 +136,10 @@ fn sql(count: usize, seed: u64, dir: &Path) -> io::Result<()> {
                     );
                 }
                 _ => {
-                    let _ = writeln!(body, "SET lock_timeout = '2s';\nALTER TABLE {table} ALTER COLUMN note SET DEFAULT '';");
+                    let _ = writeln!(
+                        body,
+                        "SET lock_timeout = '2s';\nALTER TABLE {table} ALTER COLUMN note SET DEFAULT '';"
+                    );
                 }
             }
         }
@@ -147,8 +151,14 @@ fn sql(count: usize, seed: u64, dir: &Path) -> io::Result<()> {
 fn alembic(count: usize, seed: u64, out: &Path) -> io::Result<()> {
     let versions = out.join("migrations/versions");
     std::fs::create_dir_all(&versions)?;
-    std::fs::write(out.join("alembic.ini"), "[alembic]\nscript_location = migrations\n")?;
-    std::fs::write(out.join("migrations/env.py"), "from alembic import context\n")?;
+    std::fs::write(
+        out.join("alembic.ini"),
+        "[alembic]\nscript_location = migrations\n",
+    )?;
+    std::fs::write(
+        out.join("migrations/env.py"),
+        "from alembic import context\n",
+    )?;
     let mut rng = Rng::new(seed);
     let mut t = Tables { tables: Vec::new() };
     for n in 1..=count {
@@ -170,19 +180,34 @@ fn alembic(count: usize, seed: u64, out: &Path) -> io::Result<()> {
             let col = format!("c{n}_{}", rng.below(1000));
             match rng.below(6) {
                 0 | 1 => {
-                    let _ = writeln!(up, "    op.add_column(\"{table}\", sa.Column(\"{col}\", sa.String(100), nullable=True))");
+                    let _ = writeln!(
+                        up,
+                        "    op.add_column(\"{table}\", sa.Column(\"{col}\", sa.String(100), nullable=True))"
+                    );
                 }
                 2 => {
-                    let _ = writeln!(up, "    op.add_column(\"{table}\", sa.Column(\"{col}\", sa.Integer(), nullable=False, server_default=\"0\"))");
+                    let _ = writeln!(
+                        up,
+                        "    op.add_column(\"{table}\", sa.Column(\"{col}\", sa.Integer(), nullable=False, server_default=\"0\"))"
+                    );
                 }
                 3 => {
-                    let _ = writeln!(up, "    with op.batch_alter_table(\"{table}\") as batch_op:\n        batch_op.create_index(\"ix_{table}_{n}\", [\"note\"])");
+                    let _ = writeln!(
+                        up,
+                        "    with op.batch_alter_table(\"{table}\") as batch_op:\n        batch_op.create_index(\"ix_{table}_{n}\", [\"note\"])"
+                    );
                 }
                 4 => {
-                    let _ = writeln!(up, "    op.execute(\"UPDATE {table} SET note = '' WHERE note IS NULL\")");
+                    let _ = writeln!(
+                        up,
+                        "    op.execute(\"UPDATE {table} SET note = '' WHERE note IS NULL\")"
+                    );
                 }
                 _ => {
-                    let _ = writeln!(up, "    op.alter_column(\"{table}\", \"note\", existing_type=sa.Text(), nullable=True)");
+                    let _ = writeln!(
+                        up,
+                        "    op.alter_column(\"{table}\", \"note\", existing_type=sa.Text(), nullable=True)"
+                    );
                 }
             }
         }
@@ -233,13 +258,22 @@ fn django(count: usize, seed: u64, out: &Path) -> io::Result<()> {
             let lower = model.to_lowercase();
             match rng.below(4) {
                 0 | 1 => {
-                    let _ = writeln!(ops, "        migrations.AddField(model_name=\"{lower}\", name=\"{field}\", field=models.CharField(max_length=50, null=True)),");
+                    let _ = writeln!(
+                        ops,
+                        "        migrations.AddField(model_name=\"{lower}\", name=\"{field}\", field=models.CharField(max_length=50, null=True)),"
+                    );
                 }
                 2 => {
-                    let _ = writeln!(ops, "        migrations.AddField(model_name=\"{lower}\", name=\"{field}\", field=models.IntegerField(default=0)),");
+                    let _ = writeln!(
+                        ops,
+                        "        migrations.AddField(model_name=\"{lower}\", name=\"{field}\", field=models.IntegerField(default=0)),"
+                    );
                 }
                 _ => {
-                    let _ = writeln!(ops, "        migrations.AddIndex(model_name=\"{lower}\", index=models.Index(fields=[\"created\"], name=\"{app}_{num}_idx\")),");
+                    let _ = writeln!(
+                        ops,
+                        "        migrations.AddIndex(model_name=\"{lower}\", index=models.Index(fields=[\"created\"], name=\"{app}_{num}_idx\")),"
+                    );
                 }
             }
         }
@@ -248,7 +282,9 @@ fn django(count: usize, seed: u64, out: &Path) -> io::Result<()> {
             deps.join(", ")
         );
         std::fs::write(
-            out.join(app).join("migrations").join(format!("{num:04}_auto.py")),
+            out.join(app)
+                .join("migrations")
+                .join(format!("{num:04}_auto.py")),
             file,
         )?;
     }
