@@ -13,7 +13,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -22,7 +22,7 @@ impl Rng {
     }
     /// A number in `0..n` (`n > 0`).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
@@ -243,7 +243,7 @@ fn django(count: usize, seed: u64, out: &Path) -> io::Result<()> {
         }
         let mut ops = String::new();
         if models[a].is_empty() || rng.below(6) == 0 {
-            let model = format!("{}{}", capitalize(*rng.pick(WORDS)), models[a].len());
+            let model = format!("{}{}", capitalize(rng.pick(WORDS)), models[a].len());
             let _ = writeln!(
                 ops,
                 "        migrations.CreateModel(\n            name=\"{model}\",\n            fields=[\n                (\"id\", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),\n                (\"name\", models.CharField(max_length=100)),\n                (\"created\", models.DateTimeField(auto_now_add=True)),\n            ],\n        ),"
