@@ -243,7 +243,8 @@ fn django(count: usize, seed: u64, out: &Path) -> io::Result<()> {
         }
         let mut ops = String::new();
         if models[a].is_empty() || rng.below(6) == 0 {
-            let model = format!("{}{}", capitalize(rng.pick(WORDS)), models[a].len());
+            let word: &str = rng.pick(WORDS);
+            let model = format!("{}{}", capitalize(word), models[a].len());
             let _ = writeln!(
                 ops,
                 "        migrations.CreateModel(\n            name=\"{model}\",\n            fields=[\n                (\"id\", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),\n                (\"name\", models.CharField(max_length=100)),\n                (\"created\", models.DateTimeField(auto_now_add=True)),\n            ],\n        ),"
