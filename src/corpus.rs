@@ -243,7 +243,7 @@ fn django(count: usize, seed: u64, out: &Path) -> io::Result<()> {
         }
         let mut ops = String::new();
         if models[a].is_empty() || rng.below(6) == 0 {
-            let word: &str = rng.pick(WORDS);
+            let word: &&str = rng.pick(WORDS);
             let model = format!("{}{}", capitalize(word), models[a].len());
             let _ = writeln!(
                 ops,
