@@ -170,22 +170,28 @@ pub fn is_excluded_dir(name: &str) -> bool {
 /// Tells whether a path names a SQL migration, and which. `rel` is relative to the root.
 pub fn classify_sql(path: &Path, rel: &str) -> Option<SqlFile> {
     let file_name = path.file_name()?.to_str()?;
-    let lower = file_name.to_ascii_lowercase();
-    if !lower.ends_with(".sql") && !lower.contains(".sql.") {
+    // `name[.engine][.up|.down].sql[.engine]`: the name ends at the first dot-separated word that
+    // is `sql`, a direction or an engine (`.sqlite3` is not `.sql`).
+    let words: Vec<&str> = file_name.split('.').collect();
+    if !words.iter().skip(1).any(|w| w.eq_ignore_ascii_case("sql")) {
         return None;
     }
-    // Strip `.sql` and any dialect suffix around it (`x.sql.postgres`, `x.postgres.up.sql`).
-    let stem = &file_name[..lower.find(".sql").unwrap_or(file_name.len())];
+    let is_special = |w: &str| {
+        ["sql", "up", "down", "undo"]
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(w))
+            || DIALECT_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w))
+    };
+    let first_special = (1..words.len()).find(|&i| is_special(words[i]))?;
+    let stem_len = words[..first_special].join(".").len();
+    let stem = &file_name[..stem_len];
     let parent_rel = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-
-    let (mut role, stem) = if let Some(s) = strip_suffix_ci(stem, ".up") {
-        (SqlRole::Up, s)
-    } else if let Some(s) = strip_suffix_ci(stem, ".down") {
-        (SqlRole::Down, s)
-    } else if let Some(s) = strip_suffix_ci(stem, ".undo") {
-        (SqlRole::Down, s)
+    let tail = &words[first_special..];
+    let has = |x: &str| tail.iter().any(|w| w.eq_ignore_ascii_case(x));
+    let mut role = if has("down") || has("undo") {
+        SqlRole::Down
     } else {
-        (SqlRole::Up, stem)
+        SqlRole::Up
     };
     let stem = strip_dialect_suffix(stem);
 
@@ -237,14 +243,6 @@ pub fn classify_sql(path: &Path, rel: &str) -> Option<SqlFile> {
         history,
         engine: engine_of_path(rel),
     })
-}
-
-fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
-    if s.len() >= suffix.len() && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix) {
-        Some(&s[..s.len() - suffix.len()])
-    } else {
-        None
-    }
 }
 
 /// Engine names used as file-name suffixes (`0001_init.postgres.up.sql`).
@@ -430,6 +428,11 @@ mod tests {
         assert_eq!(pg.description, "init");
         let sq = c("migrations/0002_x.sql.sqlite").expect("dialect after .sql");
         assert_eq!(sq.id(), "0002");
+        // `.sqlite3` must not be mistaken for the `.sql` extension.
+        let d3 = c("migrations/0003_x.sqlite3.down.sql").expect("sqlite3 down");
+        assert_eq!((d3.role, d3.description.as_str()), (SqlRole::Down, "x"));
+        let f = c("db/V1.2__dotted.sql").expect("dotted flyway version");
+        assert_eq!(f.id(), "1.2");
     }
 
     #[test]

@@ -110,8 +110,33 @@ pub fn parse(text: &str) -> ParsedSql {
         });
     }
     out.issues.sort_by_key(|i| i.span);
-    out.issues.dedup_by(|a, b| a.span == b.span);
+    merge_adjacent_issues(&mut out);
     out
+}
+
+/// One broken statement often yields several errors (the parser resynchronises on each
+/// fragment); report one issue per stretch of text that holds no statement that parsed.
+fn merge_adjacent_issues(out: &mut ParsedSql) {
+    let parsed_ok: Vec<Span> = out
+        .statements
+        .iter()
+        .filter(|s| !s.changes.iter().any(|(op, _)| matches!(op, Op::Opaque { reason } if reason.starts_with("statement did not parse"))))
+        .map(|s| s.span)
+        .collect();
+    let mut merged: Vec<ParseIssue> = Vec::new();
+    for issue in std::mem::take(&mut out.issues) {
+        if let Some(last) = merged.last_mut() {
+            let between = parsed_ok
+                .iter()
+                .any(|s| s.start >= last.span.end && s.end <= issue.span.start);
+            if !between {
+                last.span.end = last.span.end.max(issue.span.end);
+                continue;
+            }
+        }
+        merged.push(issue);
+    }
+    out.issues = merged;
 }
 
 /// Deeper nesting than any real migration needs.
