@@ -276,6 +276,9 @@ fn strip_dialect_suffix(stem: &str) -> &str {
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub sql: Vec<SqlFile>,
+    /// Every file walked (relative, `/`-separated): the Python frontends find their
+    /// environments and apps in it.
+    pub files: Vec<String>,
     /// Paths that could not be walked (permission denied, broken links), with the reason.
     pub walk_errors: Vec<(String, String)>,
 }
@@ -314,6 +317,8 @@ pub fn discover_with(root: &Path, opts: &Options) -> Discovered {
     }
     found.sql.sort_by(|a, b| a.rel.cmp(&b.rel));
     found.sql.dedup_by(|a, b| a.rel == b.rel);
+    found.files.sort();
+    found.files.dedup();
     found
 }
 
@@ -360,6 +365,7 @@ fn walk(root: &Path, start: &Path, opts: &Options, found: &mut Discovered) {
         if let Some(f) = classify_sql(entry.path(), &rel) {
             found.sql.push(f);
         }
+        found.files.push(rel);
     }
 }
 

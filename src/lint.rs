@@ -248,6 +248,16 @@ fn findings_for(
         });
     };
 
+    for issue in &m.graph_issues {
+        push(
+            Rule::MigrationGraph,
+            None,
+            issue.span,
+            issue.message.clone(),
+            None,
+            out,
+        );
+    }
     for issue in &m.issues {
         push(
             Rule::ParseError,

@@ -601,6 +601,10 @@ pub struct Migration {
     pub overrides: Vec<Override>,
     pub downgrade: Downgrade,
     pub issues: Vec<ParseIssue>,
+    /// Problems with this migration's place in its graph (duplicate id, missing parent, cycle).
+    pub graph_issues: Vec<ParseIssue>,
+    /// Where the migration states its id (Alembic `revision = …`), for graph findings.
+    pub id_span: Span,
     /// Repeatable migrations (Flyway `R__`) run after versioned ones whenever they change.
     pub repeatable: bool,
     #[serde(skip)]
@@ -623,6 +627,8 @@ impl Migration {
             overrides: Vec::new(),
             downgrade: Downgrade::Absent,
             issues: Vec::new(),
+            graph_issues: Vec::new(),
+            id_span: Span::default(),
             repeatable: false,
             source,
         }

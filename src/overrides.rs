@@ -77,19 +77,27 @@ pub fn attach(
             continue;
         }
         // The statement below, with only comment lines between.
-        let Some(stmt) = statements
-            .iter_mut()
-            .filter(|s| s.span.start >= span.end)
-            .min_by_key(|s| s.span.start)
-        else {
-            continue;
-        };
-        let stmt_line = lines.line_of(stmt.span.start);
-        if stmt_line <= line {
-            continue;
+        let below = statements
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.span.start >= span.end)
+            .min_by_key(|(_, s)| s.span.start)
+            .map(|(i, s)| (i, lines.line_of(s.span.start)));
+        if let Some((i, stmt_line)) = below {
+            let between_ok = stmt_line > line
+                && (line + 1..stmt_line).all(|l| is_comment_line(lines.line_text(source, l)));
+            if between_ok {
+                statements[i].override_index.get_or_insert(index);
+                continue;
+            }
         }
-        let between_ok = (line + 1..stmt_line).all(|l| is_comment_line(lines.line_text(source, l)));
-        if between_ok {
+        // Inside a statement (a `-- compat:` line in a SQL string of a Python migration, a
+        // comment in the middle of a long statement): that statement, the innermost one.
+        if let Some(stmt) = statements
+            .iter_mut()
+            .filter(|s| s.span.start < span.start && span.end <= s.span.end)
+            .min_by_key(|s| s.span.end - s.span.start)
+        {
             stmt.override_index.get_or_insert(index);
         }
     }

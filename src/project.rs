@@ -94,9 +94,41 @@ impl Project {
             })
             .filter_map(|p| discover::classify_sql(&repo.root.join(p), p))
             .collect();
-        let wanted: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
-        let blobs = Blobs(repo.read_blobs(sha, &wanted)?);
-        Ok(Project::from_sql_files(&repo.root, files, &blobs))
+        let kept: Vec<String> = paths
+            .iter()
+            .filter(|p| {
+                let mut dirs: Vec<&str> = p.split('/').collect();
+                dirs.pop();
+                !dirs.iter().any(|d| discover::is_excluded_dir(d))
+            })
+            .cloned()
+            .collect();
+        let mut wanted: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
+        // Alembic: the ini files first (they say where the revisions are), then the revisions.
+        let inis: Vec<String> = kept
+            .iter()
+            .filter(|p| p.ends_with("alembic.ini"))
+            .cloned()
+            .collect();
+        let ini_blobs = repo.read_blobs(sha, &inis)?;
+        let envs = crate::frontend::alembic::find_envs(&kept, &|rel: &str| {
+            ini_blobs
+                .get(rel)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        });
+        for env in &envs {
+            wanted.extend(
+                crate::frontend::alembic::revision_files(env, &kept)
+                    .into_iter()
+                    .cloned(),
+            );
+        }
+        let mut blobs = repo.read_blobs(sha, &wanted)?;
+        blobs.extend(ini_blobs);
+        let blobs = Blobs(blobs);
+        let mut p = Project::from_sql_files(&repo.root, files, &blobs);
+        p.add_alembic(&kept, &|rel: &str| blobs.0.get(rel).cloned());
+        Ok(p)
     }
 
     /// Discovers and reads every migration under `root`.
@@ -113,6 +145,9 @@ impl Project {
     pub fn load_configured(root: &Path, opts: &discover::Options, sql: &SqlOptions) -> Project {
         let found = discover::discover_with(root, opts);
         let mut p = Project::from_sql_files_with(root, found.sql, &Disk, sql);
+        p.add_alembic(&found.files, &|rel: &str| {
+            std::fs::read(root.join(rel)).ok()
+        });
         p.walk_errors = found.walk_errors;
         p
     }
@@ -248,6 +283,88 @@ impl Project {
 }
 
 impl Project {
+    /// Finds Alembic environments among `files` and adds their revisions, one history per
+    /// environment ordered by the revision graph.
+    pub fn add_alembic(
+        &mut self,
+        files: &[String],
+        read: &(dyn Fn(&str) -> Option<Vec<u8>> + Sync),
+    ) {
+        use crate::frontend::alembic;
+        let envs = alembic::find_envs(files, &|rel: &str| {
+            read(rel).map(|b| String::from_utf8_lossy(&b).into_owned())
+        });
+        let mut jobs: Vec<(&str, String)> = Vec::new();
+        for env in &envs {
+            for f in alembic::revision_files(env, files) {
+                jobs.push((f.as_str(), env.key.clone()));
+            }
+        }
+        let results: Vec<Result<Option<Migration>, (String, String)>> = jobs
+            .par_iter()
+            .map(|(rel, key)| match read(rel).map(source::decode) {
+                Some(Ok(text)) => Ok(alembic::read_revision(rel, text, key)),
+                Some(Err(e)) => Err((rel.to_string(), e.to_string())),
+                None => Err((rel.to_string(), "cannot read the file".to_string())),
+            })
+            .collect();
+        let mut migrations = Vec::new();
+        for r in results {
+            match r {
+                Ok(Some(m)) => migrations.push(m),
+                Ok(None) => {}
+                Err(e) => self.walk_errors.push(e),
+            }
+        }
+        let base = self.migrations.len();
+        let issues = self.add_graph_migrations(Framework::Alembic, migrations, |_| false);
+        self.record_graph_issues(base, issues);
+    }
+
+    /// Turns graph problems into located issues on the migrations concerned.
+    fn record_graph_issues(
+        &mut self,
+        _base: usize,
+        issues: Vec<(String, crate::graph::GraphIssue)>,
+    ) {
+        use crate::graph::GraphIssue as G;
+        for (_, issue) in issues {
+            let (targets, message): (Vec<usize>, String) = match issue {
+                G::DuplicateId { id, first, second } => (
+                    vec![second],
+                    format!(
+                        "revision id `{id}` is also declared by {}; only one of them is replayed",
+                        self.migrations[first].path
+                    ),
+                ),
+                G::MissingParent { node, parent } => (
+                    vec![node],
+                    format!("parent `{parent}` names no migration of this history"),
+                ),
+                G::Cycle { nodes } => {
+                    let names: Vec<String> = nodes
+                        .iter()
+                        .map(|&n| self.migrations[n].id.clone())
+                        .collect();
+                    (
+                        nodes.clone(),
+                        format!(
+                            "migrations depend on each other in a cycle: {}",
+                            names.join(" -> ")
+                        ),
+                    )
+                }
+            };
+            for t in targets {
+                let span = self.migrations[t].id_span;
+                self.migrations[t].graph_issues.push(ParseIssue {
+                    span,
+                    message: message.clone(),
+                });
+            }
+        }
+    }
+
     /// Adds migrations that name their parents (Alembic, Django): each history is ordered by its
     /// graph. Returns the graph problems, with indices into [`Project::migrations`].
     pub fn add_graph_migrations(

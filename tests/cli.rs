@@ -292,3 +292,11 @@ fn engine_targets_from_configuration() {
         "the configured default dialect reads MySQL syntax: {out}"
     );
 }
+
+#[test]
+fn alembic_fixture_human_output() {
+    let (code, out, _) = rollsafe(&fixture("alembic/billing"), &["check", "--root", "."]);
+    assert_eq!(code, 1);
+    assert!(!out.contains("must never"), "env.py is never executed");
+    insta::assert_snapshot!("alembic_human", out);
+}

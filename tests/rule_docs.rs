@@ -81,6 +81,40 @@ fn write_history(dir: &Path, code: &str, marker: &str, engine: Option<&str>) -> 
     )
 }
 
+/// Writes a `# file: NAME.py` separated Alembic history into `migrations/versions/` of a
+/// project with an `alembic.ini`, and returns the last file's relative path.
+fn write_alembic(dir: &Path, code: &str) -> String {
+    std::fs::create_dir_all(dir.join("migrations/versions")).expect("mkdir");
+    std::fs::write(
+        dir.join("alembic.ini"),
+        "[alembic]\nscript_location = migrations\n",
+    )
+    .expect("ini");
+    std::fs::write(
+        dir.join("migrations/env.py"),
+        "from alembic import context\n",
+    )
+    .expect("env");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in code.lines() {
+        if let Some(name) = line.trim().strip_prefix("# file:") {
+            let header = "from alembic import op\nimport sqlalchemy as sa\n\n";
+            files.push((name.trim().to_string(), header.to_string()));
+        } else if let Some((_, body)) = files.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    assert!(!files.is_empty(), "python example has no `# file:` line");
+    for (name, body) in &files {
+        std::fs::write(dir.join("migrations/versions").join(name), body).expect("write");
+    }
+    format!(
+        "migrations/versions/{}",
+        files.last().map(|f| f.0.as_str()).unwrap_or("")
+    )
+}
+
 #[test]
 fn every_rule_has_a_complete_page() {
     for rule in Rule::ALL {
@@ -121,17 +155,17 @@ fn every_sql_example_behaves_as_documented() {
     let mut checked = 0;
     for rule in Rule::ALL {
         for ex in examples(rule.meta().doc) {
-            let engine = match ex.lang.as_str() {
-                "sql" => None,
-                "mysql" => Some("mysql"),
-                "sqlite" => Some("sqlite"),
-                _ => continue,
-            };
             if !(ex.section == "Bad" || ex.section == "Good") {
                 continue;
             }
             let dir = tempfile::tempdir().expect("temp dir");
-            let last = write_history(dir.path(), &ex.code, "-- file:", engine);
+            let last = match ex.lang.as_str() {
+                "sql" => write_history(dir.path(), &ex.code, "-- file:", None),
+                "mysql" => write_history(dir.path(), &ex.code, "-- file:", Some("mysql")),
+                "sqlite" => write_history(dir.path(), &ex.code, "-- file:", Some("sqlite")),
+                "python" => write_alembic(dir.path(), &ex.code),
+                _ => continue,
+            };
             let project = Project::load(dir.path());
             let result = lint::lint(&project, &Settings::default(), |_| true);
             let fired_in_last = result.findings.iter().any(|f| {

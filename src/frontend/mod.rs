@@ -1,4 +1,5 @@
 //! Frontends read one framework's migration files into the [`crate::model`].
 
+pub mod alembic;
 pub mod python;
 pub mod sql;

@@ -117,6 +117,7 @@ declare_rules! {
         ParseError => parse_error,
         OverrideWithoutReason => override_without_reason,
         UnusedOverride => unused_override,
+        MigrationGraph => migration_graph,
     ],
 }
 
