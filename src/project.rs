@@ -123,11 +123,17 @@ impl Project {
                     .cloned(),
             );
         }
+        wanted.extend(
+            kept.iter()
+                .filter(|f| crate::frontend::django::is_migration_path(f))
+                .cloned(),
+        );
         let mut blobs = repo.read_blobs(sha, &wanted)?;
         blobs.extend(ini_blobs);
         let blobs = Blobs(blobs);
         let mut p = Project::from_sql_files(&repo.root, files, &blobs);
         p.add_alembic(&kept, &|rel: &str| blobs.0.get(rel).cloned());
+        p.add_django(&kept, &|rel: &str| blobs.0.get(rel).cloned());
         Ok(p)
     }
 
@@ -148,7 +154,10 @@ impl Project {
         p.add_alembic(&found.files, &|rel: &str| {
             std::fs::read(root.join(rel)).ok()
         });
-        p.walk_errors = found.walk_errors;
+        p.add_django(&found.files, &|rel: &str| {
+            std::fs::read(root.join(rel)).ok()
+        });
+        p.walk_errors.extend(found.walk_errors);
         p
     }
 
@@ -318,6 +327,46 @@ impl Project {
         }
         let base = self.migrations.len();
         let issues = self.add_graph_migrations(Framework::Alembic, migrations, |_| false);
+        self.record_graph_issues(base, issues);
+    }
+
+    /// Finds Django migration modules among `files` and adds them as one history, with table
+    /// and column names from the replayed model state.
+    pub fn add_django(
+        &mut self,
+        files: &[String],
+        read: &(dyn Fn(&str) -> Option<Vec<u8>> + Sync),
+    ) {
+        use crate::frontend::django;
+        let rels: Vec<&String> = files
+            .iter()
+            .filter(|f| django::is_migration_path(f))
+            .collect();
+        if rels.is_empty() {
+            return;
+        }
+        let parsed: Vec<Result<Option<django::Parsed>, (String, String)>> = rels
+            .par_iter()
+            .map(|rel| match read(rel).map(source::decode) {
+                Some(Ok(text)) => Ok(django::parse_file(rel, text)),
+                Some(Err(e)) => Err((rel.to_string(), e.to_string())),
+                None => Err((rel.to_string(), "cannot read the file".to_string())),
+            })
+            .collect();
+        let mut ok = Vec::new();
+        for p in parsed {
+            match p {
+                Ok(Some(p)) => ok.push(p),
+                Ok(None) => {}
+                Err(e) => self.walk_errors.push(e),
+            }
+        }
+        let apps: std::collections::BTreeSet<String> = ok.iter().map(|p| p.app.clone()).collect();
+        let migrations = django::build(ok, "django");
+        let base = self.migrations.len();
+        let issues = self.add_graph_migrations(Framework::Django, migrations, |p| {
+            !apps.contains(p.split('.').next().unwrap_or(""))
+        });
         self.record_graph_issues(base, issues);
     }
 
