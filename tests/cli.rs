@@ -300,3 +300,14 @@ fn alembic_fixture_human_output() {
     assert!(!out.contains("must never"), "env.py is never executed");
     insta::assert_snapshot!("alembic_human", out);
 }
+
+#[test]
+fn django_fixture_human_output() {
+    let (code, out, _) = rollsafe(&fixture("django/shopsite"), &["check", "--root", "."]);
+    assert_eq!(code, 1);
+    assert!(
+        !out.contains("never imported"),
+        "models and settings are never imported"
+    );
+    insta::assert_snapshot!("django_human", out);
+}

@@ -1129,19 +1129,22 @@ impl Cx<'_> {
             other => vec![other],
         };
         for item in items {
-            // `(sql, params)` pairs.
-            let item = match item {
+            // `(sql, params)` pairs: `%s` placeholders become `$1` (same length, so spans hold).
+            let (item, params) = match item {
                 Expr::Tuple(t) => match t.elts.first() {
-                    Some(first) => first,
+                    Some(first) => (first, true),
                     None => continue,
                 },
-                other => other,
+                other => (other, false),
             };
             if is_noop(item) {
                 continue;
             }
             match python::str_value(item, self.text) {
-                Some(s) => {
+                Some(mut s) => {
+                    if params {
+                        s.value = s.value.replace("%s", "$1");
+                    }
                     let parsed = python::parse_sql(&s);
                     self.comments.extend(parsed.comments.iter().cloned());
                     self.issues.extend(parsed.issues.iter().cloned());
