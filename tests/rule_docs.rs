@@ -115,6 +115,30 @@ fn write_alembic(dir: &Path, code: &str) -> String {
     )
 }
 
+/// Writes a Django history: `# file: app/migrations/0001_x.py` lines name the files, each with
+/// the usual imports. Returns the last file's path.
+fn write_django(dir: &Path, code: &str) -> String {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in code.lines() {
+        if let Some(name) = line.trim().strip_prefix("# file:") {
+            let header = "from django.db import migrations, models\n\n\n";
+            files.push((name.trim().to_string(), header.to_string()));
+        } else if let Some((_, body)) = files.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    for (name, body) in &files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+            std::fs::write(parent.join("__init__.py"), "").expect("init");
+        }
+        std::fs::write(path, body).expect("write");
+    }
+    files.last().map(|f| f.0.clone()).unwrap_or_default()
+}
+
 #[test]
 fn every_rule_has_a_complete_page() {
     for rule in Rule::ALL {
@@ -163,6 +187,7 @@ fn every_sql_example_behaves_as_documented() {
                 "sql" => write_history(dir.path(), &ex.code, "-- file:", None),
                 "mysql" => write_history(dir.path(), &ex.code, "-- file:", Some("mysql")),
                 "sqlite" => write_history(dir.path(), &ex.code, "-- file:", Some("sqlite")),
+                "python" if ex.code.contains("/migrations/") => write_django(dir.path(), &ex.code),
                 "python" => write_alembic(dir.path(), &ex.code),
                 _ => continue,
             };
