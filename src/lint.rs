@@ -103,6 +103,15 @@ pub fn step(schema: &mut Schema, index: usize, m: &Migration) -> Step {
     schema.prepare(ops.clone());
     let touched = schema.touched_by(ops);
     let before = schema.subset(&touched);
+    let events = apply_migration(schema, index, m);
+    let breakages = Comparison::new(&before, schema, &events).breakages();
+    Step { breakages, events }
+}
+
+/// Applies one migration to `schema` (objects it needs that the history never created are
+/// seeded first) and returns what it did; no comparison.
+pub fn apply_migration(schema: &mut Schema, index: usize, m: &Migration) -> Vec<Event> {
+    schema.prepare(m.changes.iter().map(|c| &c.op));
     let mut events = Vec::new();
     for (i, c) in m.changes.iter().enumerate() {
         schema.apply(
@@ -114,8 +123,7 @@ pub fn step(schema: &mut Schema, index: usize, m: &Migration) -> Step {
             &mut events,
         );
     }
-    let breakages = Comparison::new(&before, schema, &events).breakages();
-    Step { breakages, events }
+    events
 }
 
 /// Lints a project. `selected(i)` says whether migration `i`'s findings are reported; every

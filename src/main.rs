@@ -497,10 +497,18 @@ fn rollback(
 
     let report = rollsafe::rollback::analyse(&target_side, &now);
     if !report.behind.is_empty() {
+        let shown: Vec<&str> = report.behind.iter().take(10).map(String::as_str).collect();
+        let more = report.behind.len().saturating_sub(shown.len());
         return Err(format!(
-            "this is not a rollback: {target} has migrations that {} lacks: {}",
+            "this is not a rollback: {target} has {} migration(s) that {} lacks: {}{}",
+            report.behind.len(),
             now.label,
-            report.behind.join(", ")
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         ));
     }
     let labels = report::rollback::Labels {

@@ -190,23 +190,22 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         let mut scratch = Schema::new();
         scratch.record_seeds();
         for m in &target_ms {
-            crate::lint::step(&mut scratch, usize::MAX, m);
+            crate::lint::apply_migration(&mut scratch, usize::MAX, m);
         }
         for (i, m) in &ahead_ms {
-            crate::lint::step(&mut scratch, *i, m);
+            crate::lint::apply_migration(&mut scratch, *i, m);
         }
         let seeds = scratch.take_seeds();
 
         let mut schema = Schema::new();
         schema.plant(seeds);
         for m in &target_ms {
-            crate::lint::step(&mut schema, usize::MAX, m);
+            crate::lint::apply_migration(&mut schema, usize::MAX, m);
         }
         let at_target = schema.clone();
         let mut events = Vec::new();
         for (i, m) in &ahead_ms {
-            let step = crate::lint::step(&mut schema, *i, m);
-            events.extend(step.events);
+            events.extend(crate::lint::apply_migration(&mut schema, *i, m));
         }
         let mut breakages = Comparison::new(&at_target, &schema, &events).breakages();
         // In the order the database applied them.
