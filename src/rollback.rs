@@ -94,6 +94,8 @@ pub struct Report {
     pub behind: Vec<String>,
     /// Per history, the id of the newest migration the target knows (`None`: none).
     pub target_heads: BTreeMap<String, Option<String>>,
+    /// Django: per app, the name of the newest migration the target knows.
+    pub target_app_heads: BTreeMap<String, String>,
     #[serde(skip)]
     pub schema_at_target: Schema,
     #[serde(skip)]
@@ -110,6 +112,7 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         edited: Vec::new(),
         behind: Vec::new(),
         target_heads: BTreeMap::new(),
+        target_app_heads: BTreeMap::new(),
         schema_at_target: Schema::new(),
         schema_now: Schema::new(),
     };
@@ -154,6 +157,17 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
                 .find(|&&i| !target.project.migrations[i].repeatable)
                 .map(|&i| target.project.migrations[i].id.clone()),
         );
+        for &i in &t_order {
+            let m = &target.project.migrations[i];
+            if m.framework == crate::model::Framework::Django {
+                if let Some((app, name)) = m.id.split_once('.') {
+                    let e = report.target_app_heads.entry(app.to_string()).or_default();
+                    if name > e.as_str() {
+                        *e = name.to_string();
+                    }
+                }
+            }
+        }
         let ahead: Vec<usize> = n_order
             .iter()
             .copied()
@@ -317,6 +331,16 @@ pub fn id_matches(m: &Migration, token: &str) -> bool {
     }
     if m.id == token || format!("V{}", m.id) == token || m.name == token {
         return true;
+    }
+    match m.framework {
+        // An Alembic revision by a unique prefix (ambiguity is reported by the caller).
+        crate::model::Framework::Alembic => return token.len() >= 4 && m.id.starts_with(token),
+        // Django `app.0042`, `app:0042_name`.
+        crate::model::Framework::Django => {
+            let t = token.replacen(':', ".", 1);
+            return m.id == t || m.id.starts_with(&format!("{t}_"));
+        }
+        crate::model::Framework::Sql => {}
     }
     let stem = m.name.split('.').next().unwrap_or(&m.name);
     if stem == token {

@@ -468,3 +468,70 @@ fn diff_and_schema_commands() {
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(json["tables"][0]["name"]["name"], "users");
 }
+
+#[test]
+fn alembic_history() {
+    let dir = repo();
+    commit(
+        dir.path(),
+        &[
+            ("alembic.ini", "[alembic]\nscript_location = migrations\n"),
+            ("migrations/env.py", "from alembic import context\n"),
+            (
+                "migrations/versions/a1b2c3d4_init.py",
+                "from alembic import op\nimport sqlalchemy as sa\n\nrevision = \"a1b2c3d4\"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table(\"users\", sa.Column(\"id\", sa.BigInteger(), primary_key=True), sa.Column(\"email\", sa.Text()))\n\n\ndef downgrade():\n    op.drop_table(\"users\")\n",
+            ),
+        ],
+        "v1",
+    );
+    commit(
+        dir.path(),
+        &[(
+            "migrations/versions/e5f6a7b8_drop_email.py",
+            "from alembic import op\nimport sqlalchemy as sa\n\nrevision = \"e5f6a7b8\"\ndown_revision = \"a1b2c3d4\"\n\n\ndef upgrade():\n    op.drop_column(\"users\", \"email\")\n\n\ndef downgrade():\n    op.add_column(\"users\", sa.Column(\"email\", sa.Text()))\n",
+        )],
+        "v2",
+    );
+    let (code, out) = rollsafe(dir.path(), &["rollback", "v1"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("e5f6a7b8_drop_email.py:9"), "{out}");
+    assert!(out.contains("alembic downgrade a1b2c3d4"), "{out}");
+    // The same by revision prefix, without git.
+    let (code, out) = rollsafe(dir.path(), &["rollback", "a1b2"]);
+    assert_eq!(code, 1, "{out}");
+}
+
+#[test]
+fn django_history() {
+    let dir = repo();
+    let init = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(name=\"Customer\", fields=[(\"id\", models.BigAutoField(primary_key=True)), (\"email\", models.EmailField(null=True))]),\n    ]\n";
+    commit(
+        dir.path(),
+        &[
+            ("shop/migrations/__init__.py", ""),
+            ("shop/migrations/0001_initial.py", init),
+        ],
+        "v1",
+    );
+    let second = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [(\"shop\", \"0001_initial\")]\n    operations = [\n        migrations.AddField(model_name=\"customer\", name=\"plan\", field=models.CharField(max_length=20, default=\"free\")),\n    ]\n";
+    commit(
+        dir.path(),
+        &[("shop/migrations/0002_plan.py", second)],
+        "v2",
+    );
+    let (code, out) = rollsafe(dir.path(), &["rollback", "v1"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("shop_customer"), "{out}");
+    assert!(
+        out.contains("python manage.py migrate shop 0001_initial"),
+        "{out}"
+    );
+    for target in ["shop.0001", "shop:0001_initial"] {
+        let (code, out) = rollsafe(dir.path(), &["rollback", target]);
+        assert_eq!(code, 1, "{target}: {out}");
+    }
+    // A database that never applied 0002: safe.
+    write(dir.path(), "applied.txt", b"shop 0001_initial\n");
+    let (code, out) = rollsafe(dir.path(), &["rollback", "v1", "--applied", "applied.txt"]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -120,6 +120,60 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
             })
             .map(|a| a.name.as_str())
             .collect();
+        if first.framework == crate::model::Framework::Alembic {
+            rec.commands.push(match &head {
+                Some(rev) => format!("alembic downgrade {rev}"),
+                None => "alembic downgrade base".to_string(),
+            });
+            if !missing.is_empty() {
+                rec.warnings.push(format!(
+                    "no working downgrade() in {}: `alembic downgrade` fails or restores nothing there",
+                    missing.join(", ")
+                ));
+            }
+            for a in &ahead {
+                if !a.downgrade.destroys.is_empty() {
+                    rec.warnings.push(format!(
+                        "downgrading {} destroys data: it drops {}",
+                        a.name,
+                        a.downgrade.destroys.join(", ")
+                    ));
+                }
+            }
+            continue;
+        }
+        if first.framework == crate::model::Framework::Django {
+            // Per app: migrate back to the newest migration of that app the target knows.
+            let mut apps: BTreeMap<String, ()> = BTreeMap::new();
+            for a in &ahead {
+                apps.insert(a.id.split('.').next().unwrap_or("").to_string(), ());
+            }
+            for app in apps.keys() {
+                let to = report
+                    .target_app_heads
+                    .get(app)
+                    .cloned()
+                    .unwrap_or_else(|| "zero".to_string());
+                rec.commands
+                    .push(format!("python manage.py migrate {app} {to}"));
+            }
+            if !missing.is_empty() {
+                rec.warnings.push(format!(
+                    "irreversible migrations (RunPython without reverse_code, RunSQL without reverse_sql): {}",
+                    missing.join(", ")
+                ));
+            }
+            for a in &ahead {
+                if !a.downgrade.destroys.is_empty() {
+                    rec.warnings.push(format!(
+                        "downgrading {} destroys data: it drops {}",
+                        a.name,
+                        a.downgrade.destroys.join(", ")
+                    ));
+                }
+            }
+            continue;
+        }
         match tool_of(first) {
             Tool::GolangMigrate => rec.commands.push(match &head {
                 Some(v) => format!(
