@@ -159,12 +159,12 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         );
         for &i in &t_order {
             let m = &target.project.migrations[i];
-            if m.framework == crate::model::Framework::Django {
-                if let Some((app, name)) = m.id.split_once('.') {
-                    let e = report.target_app_heads.entry(app.to_string()).or_default();
-                    if name > e.as_str() {
-                        *e = name.to_string();
-                    }
+            if m.framework == crate::model::Framework::Django
+                && let Some((app, name)) = m.id.split_once('.')
+            {
+                let e = report.target_app_heads.entry(app.to_string()).or_default();
+                if name > e.as_str() {
+                    *e = name.to_string();
                 }
             }
         }
