@@ -832,7 +832,11 @@ impl Reader<'_> {
                             .and_then(|e| python::str_value(e, text))
                             .map(|s| s.value)
                             .unwrap_or_default();
-                        (ConstraintKind::Check, check_columns(&cond), None)
+                        (
+                            ConstraintKind::Check,
+                            crate::frontend::check_columns(&cond),
+                            None,
+                        )
                     }
                     "create_foreign_key" => {
                         let referent = s("referent_table", pos).map(QualifiedName::new);
@@ -995,7 +999,7 @@ impl Reader<'_> {
                     .and_then(|e| python::str_value(e, self.text))
                     .map(|s| s.value)
                     .unwrap_or_default();
-                ConstraintDef::new(ConstraintKind::Check, check_columns(&cond))
+                ConstraintDef::new(ConstraintKind::Check, crate::frontend::check_columns(&cond))
             }
             "ForeignKeyConstraint" => {
                 let local = self.names(arg(c, "columns", 0));
@@ -1150,35 +1154,4 @@ fn chain_methods(e: &Expr) -> Vec<String> {
 
 fn bool_opt(call: &ExprCall, name: &str) -> bool {
     kwarg(call, name).and_then(bool_value).unwrap_or(false)
-}
-
-/// Column names a CHECK condition mentions (words that are not SQL keywords or numbers).
-fn check_columns(cond: &str) -> Vec<String> {
-    let mut cols: Vec<String> = cond
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty() && !w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        .map(str::to_lowercase)
-        .filter(|w| {
-            !matches!(
-                w.as_str(),
-                "and"
-                    | "or"
-                    | "not"
-                    | "null"
-                    | "is"
-                    | "in"
-                    | "like"
-                    | "between"
-                    | "true"
-                    | "false"
-                    | "length"
-                    | "lower"
-                    | "upper"
-                    | "char_length"
-            )
-        })
-        .collect();
-    cols.sort();
-    cols.dedup();
-    cols
 }

@@ -131,15 +131,7 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
                     missing.join(", ")
                 ));
             }
-            for a in &ahead {
-                if !a.downgrade.destroys.is_empty() {
-                    rec.warnings.push(format!(
-                        "downgrading {} destroys data: it drops {}",
-                        a.name,
-                        a.downgrade.destroys.join(", ")
-                    ));
-                }
-            }
+            destroy_warnings(&ahead, rec);
             continue;
         }
         if first.framework == crate::model::Framework::Django {
@@ -163,15 +155,7 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
                     missing.join(", ")
                 ));
             }
-            for a in &ahead {
-                if !a.downgrade.destroys.is_empty() {
-                    rec.warnings.push(format!(
-                        "downgrading {} destroys data: it drops {}",
-                        a.name,
-                        a.downgrade.destroys.join(", ")
-                    ));
-                }
-            }
+            destroy_warnings(&ahead, rec);
             continue;
         }
         match tool_of(first) {
@@ -244,18 +228,23 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
                 missing.join(", ")
             ));
         }
-        for a in &ahead {
-            if !a.downgrade.destroys.is_empty() {
-                rec.warnings.push(format!(
-                    "downgrading {} destroys data: it drops {}",
-                    a.name,
-                    a.downgrade.destroys.join(", ")
-                ));
-            }
-        }
+        destroy_warnings(&ahead, rec);
     }
     rec.commands
         .dedup_by(|a, b| a == b && !a.contains("rollback"));
+}
+
+/// Warns about each downgrade that would destroy data.
+fn destroy_warnings(ahead: &[&crate::rollback::Ahead], rec: &mut Recommendation) {
+    for a in ahead {
+        if !a.downgrade.destroys.is_empty() {
+            rec.warnings.push(format!(
+                "downgrading {} destroys data: it drops {}",
+                a.name,
+                a.downgrade.destroys.join(", ")
+            ));
+        }
+    }
 }
 
 fn verdict_word(v: VerdictKind) -> &'static str {

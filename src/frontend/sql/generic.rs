@@ -306,8 +306,10 @@ fn table_constraint(c: &TableConstraint) -> Option<Result<ConstraintDef, IndexDe
             d
         }
         TableConstraint::Check(k) => {
-            let mut d =
-                ConstraintDef::new(ConstraintKind::Check, check_columns(&k.expr.to_string()));
+            let mut d = ConstraintDef::new(
+                ConstraintKind::Check,
+                crate::frontend::check_columns(&k.expr.to_string()),
+            );
             d.name = k.name.as_ref().map(ident);
             d
         }
@@ -324,38 +326,6 @@ fn table_constraint(c: &TableConstraint) -> Option<Result<ConstraintDef, IndexDe
         }
         _ => return None,
     }))
-}
-
-/// Identifiers a CHECK expression mentions (a rough reading: words that are not keywords).
-fn check_columns(expr: &str) -> Vec<String> {
-    let mut cols: Vec<String> = expr
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty() && !w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        .map(|w| w.to_lowercase())
-        .filter(|w| {
-            !matches!(
-                w.as_str(),
-                "and"
-                    | "or"
-                    | "not"
-                    | "null"
-                    | "is"
-                    | "in"
-                    | "like"
-                    | "between"
-                    | "true"
-                    | "false"
-                    | "length"
-                    | "lower"
-                    | "upper"
-                    | "char_length"
-                    | "trim"
-            )
-        })
-        .collect();
-    cols.sort();
-    cols.dedup();
-    cols
 }
 
 fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op, Span)>) {
