@@ -130,6 +130,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Parser bugs are contained per file (see `project::contained`) and reported as findings;
+    // keep their traces out of the user's output.
+    std::panic::set_hook(Box::new(|info| {
+        if std::env::var_os("ROLLSAFE_DEBUG").is_some() {
+            let _ = writeln!(std::io::stderr(), "internal error: {info}");
+        } else if !rollsafe::project::in_contained_read() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: rollsafe hit an internal error; please report it (ROLLSAFE_DEBUG=1 shows \
+                 details)"
+            );
+        }
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check {

@@ -212,7 +212,8 @@ impl Project {
             .par_iter()
             .map(|(f, key, d)| {
                 let mut m = match src.read(&f.path, &f.rel) {
-                    Ok(text) => sql::read_sql_migration(f, text, *d),
+                    Ok(text) => contained(|| sql::read_sql_migration(f, text, *d))
+                        .unwrap_or_else(|e| unreadable(f, e)),
                     Err(e) => unreadable(f, e),
                 };
                 m.history = key.clone();
@@ -312,7 +313,8 @@ impl Project {
         let results: Vec<Result<Option<Migration>, (String, String)>> = jobs
             .par_iter()
             .map(|(rel, key)| match read(rel).map(source::decode) {
-                Some(Ok(text)) => Ok(alembic::read_revision(rel, text, key)),
+                Some(Ok(text)) => contained(|| alembic::read_revision(rel, text, key))
+                    .map_err(|e| (rel.to_string(), e.to_string())),
                 Some(Err(e)) => Err((rel.to_string(), e.to_string())),
                 None => Err((rel.to_string(), "cannot read the file".to_string())),
             })
@@ -348,7 +350,8 @@ impl Project {
         let parsed: Vec<Result<Option<django::Parsed>, (String, String)>> = rels
             .par_iter()
             .map(|rel| match read(rel).map(source::decode) {
-                Some(Ok(text)) => Ok(django::parse_file(rel, text)),
+                Some(Ok(text)) => contained(|| django::parse_file(rel, text))
+                    .map_err(|e| (rel.to_string(), e.to_string())),
                 Some(Err(e)) => Err((rel.to_string(), e.to_string())),
                 None => Err((rel.to_string(), "cannot read the file".to_string())),
             })
@@ -467,6 +470,34 @@ fn remap(issue: crate::graph::GraphIssue, idx: &[usize]) -> crate::graph::GraphI
             nodes: nodes.into_iter().map(|n| idx[n]).collect(),
         },
     }
+}
+
+thread_local! {
+    static CONTAINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is reading a file inside [`contained`] (a panic there is turned
+/// into a finding, so the panic hook stays quiet).
+pub fn in_contained_read() -> bool {
+    CONTAINED.with(|c| c.get())
+}
+
+/// Runs a frontend on one file so that a bug in a parser (ours or a dependency's) becomes a
+/// located problem with that file instead of ending the run.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, source::ReadError> {
+    CONTAINED.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINED.with(|c| c.set(false));
+    result.map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        source::ReadError::Io(format!(
+            "rollsafe could not read this file (internal error: {what}); please report it"
+        ))
+    })
 }
 
 fn unreadable(f: &SqlFile, e: source::ReadError) -> Migration {
