@@ -394,21 +394,16 @@ impl Schema {
                     name: name.clone(),
                 });
             }
-            self.tables.insert(
-                name.clone(),
-                Table {
-                    id,
-                    name: name.clone(),
-                    columns: Vec::new(),
-                    constraints: Vec::new(),
-                    indexes: Vec::new(),
-                    partial: true,
-                },
-            );
         }
-        self.tables
-            .get_mut(name)
-            .expect("inserted just above when missing")
+        let next = self.next_id;
+        self.tables.entry(name.clone()).or_insert_with(|| Table {
+            id: next,
+            name: name.clone(),
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            partial: true,
+        })
     }
 
     /// Makes sure `table.column` exists; a column assumed on a partial table has an unknown
