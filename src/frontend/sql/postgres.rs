@@ -41,13 +41,16 @@ pub fn parse(text: &str) -> ParsedSql {
     let errors = parse.errors();
 
     let mut out = ParsedSql::default();
-    for token in root
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-    {
-        if token.kind() == K::COMMENT {
-            out.comments
-                .push((span_of_token(&token), token.text().to_string()));
+    // Comments matter only as overrides; skip the walk over every token when there can be none.
+    if contains_ci(text, "compat") {
+        for token in root
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+        {
+            if token.kind() == K::COMMENT {
+                out.comments
+                    .push((span_of_token(&token), token.text().to_string()));
+            }
         }
     }
 
@@ -137,6 +140,12 @@ fn merge_adjacent_issues(out: &mut ParsedSql) {
         merged.push(issue);
     }
     out.issues = merged;
+}
+
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Deeper nesting than any real migration needs.
