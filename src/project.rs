@@ -310,23 +310,20 @@ impl Project {
                 jobs.push((f.as_str(), env.key.clone()));
             }
         }
-        let results: Vec<Result<Option<Migration>, (String, String)>> = jobs
+        // A revision that cannot be read is a finding in that file (its id unknown, its path
+        // stands for it), like an unreadable SQL file.
+        let migrations: Vec<Migration> = jobs
             .par_iter()
-            .map(|(rel, key)| match read(rel).map(source::decode) {
-                Some(Ok(text)) => contained(|| alembic::read_revision(rel, text, key))
-                    .map_err(|e| (rel.to_string(), e.to_string())),
-                Some(Err(e)) => Err((rel.to_string(), e.to_string())),
-                None => Err((rel.to_string(), "cannot read the file".to_string())),
+            .filter_map(|(rel, key)| {
+                match self
+                    .read_python(rel, read)
+                    .and_then(|text| contained(|| alembic::read_revision(rel, text, key)))
+                {
+                    Ok(m) => m,
+                    Err(e) => Some(unreadable_file(rel, Framework::Alembic, key, e)),
+                }
             })
             .collect();
-        let mut migrations = Vec::new();
-        for r in results {
-            match r {
-                Ok(Some(m)) => migrations.push(m),
-                Ok(None) => {}
-                Err(e) => self.walk_errors.push(e),
-            }
-        }
         let base = self.migrations.len();
         let issues = self.add_graph_migrations(Framework::Alembic, migrations, |_| false);
         self.record_graph_issues(base, issues);
@@ -347,30 +344,56 @@ impl Project {
         if rels.is_empty() {
             return;
         }
-        let parsed: Vec<Result<Option<django::Parsed>, (String, String)>> = rels
+        let parsed: Vec<Result<Option<django::Parsed>, (&String, source::ReadError)>> = rels
             .par_iter()
-            .map(|rel| match read(rel).map(source::decode) {
-                Some(Ok(text)) => contained(|| django::parse_file(rel, text))
-                    .map_err(|e| (rel.to_string(), e.to_string())),
-                Some(Err(e)) => Err((rel.to_string(), e.to_string())),
-                None => Err((rel.to_string(), "cannot read the file".to_string())),
+            .map(|rel| {
+                self.read_python(rel, read)
+                    .and_then(|text| contained(|| django::parse_file(rel, text)))
+                    .map_err(|e| (*rel, e))
             })
             .collect();
         let mut ok = Vec::new();
+        let mut unreadable = Vec::new();
         for p in parsed {
             match p {
                 Ok(Some(p)) => ok.push(p),
                 Ok(None) => {}
-                Err(e) => self.walk_errors.push(e),
+                // Whether it holds `class Migration` is unknown: its name says it is one.
+                Err((rel, e)) => {
+                    let mut m = unreadable_file(rel, Framework::Django, "django", e);
+                    let mut parts = rel.rsplit('/');
+                    if let (Some(file), Some(app)) = (parts.next(), parts.nth(1)) {
+                        m.id = format!("{app}.{}", file.trim_end_matches(".py"));
+                    }
+                    unreadable.push(m);
+                }
             }
         }
         let apps: std::collections::BTreeSet<String> = ok.iter().map(|p| p.app.clone()).collect();
-        let migrations = django::build(ok, "django");
+        let mut migrations = django::build(ok, "django");
+        migrations.extend(unreadable);
         let base = self.migrations.len();
         let issues = self.add_graph_migrations(Framework::Django, migrations, |p| {
             !apps.contains(p.split('.').next().unwrap_or(""))
         });
         self.record_graph_issues(base, issues);
+    }
+
+    /// Reads a Python migration through `read` (disk or a git revision). When `read` has
+    /// nothing, the reason is asked of the file system (a permission, a vanished file).
+    fn read_python(
+        &self,
+        rel: &str,
+        read: &(dyn Fn(&str) -> Option<Vec<u8>> + Sync),
+    ) -> Result<Arc<str>, source::ReadError> {
+        match read(rel) {
+            Some(bytes) => source::decode(bytes),
+            None => Err(source::ReadError::Io(
+                std::fs::File::open(self.root.join(rel))
+                    .err()
+                    .map_or_else(|| "it could not be read".to_string(), |e| e.to_string()),
+            )),
+        }
     }
 
     /// Turns graph problems into located issues on the migrations concerned.
@@ -501,11 +524,31 @@ fn contained<T>(f: impl FnOnce() -> T) -> Result<T, source::ReadError> {
 }
 
 fn unreadable(f: &SqlFile, e: source::ReadError) -> Migration {
-    let mut m = Migration::new(f.id(), f.rel.clone(), Framework::Sql, Arc::from(""));
-    m.history = f.history.clone();
+    let mut m = unreadable_file(&f.rel, Framework::Sql, &f.history, e);
+    m.id = f.id();
     m.repeatable = f.role == SqlRole::Repeatable;
+    m
+}
+
+/// A migration file that could not be read: no changes, one issue. Text that is not UTF-8 is
+/// kept (bad bytes replaced) so the issue points at the first bad byte.
+fn unreadable_file(
+    rel: &str,
+    framework: Framework,
+    history: &str,
+    e: source::ReadError,
+) -> Migration {
+    let (text, span) = match &e {
+        source::ReadError::NotUtf8 { lossy, at, .. } => (
+            lossy.clone(),
+            Span::new(*at, *at + char::REPLACEMENT_CHARACTER.len_utf8()),
+        ),
+        _ => (Arc::from(""), Span::new(0, 0)),
+    };
+    let mut m = Migration::new(rel.to_string(), rel.to_string(), framework, text);
+    m.history = history.to_string();
     m.issues.push(ParseIssue {
-        span: Span::new(0, 0),
+        span,
         message: e.to_string(),
     });
     m

@@ -56,7 +56,13 @@ impl LineIndex {
 pub enum ReadError {
     Io(String),
     Binary,
-    NotUtf8 { offset: usize },
+    /// `offset`: the first bad byte in the file; `lossy`: the text with bad bytes replaced, to
+    /// show it, where that byte is at `at`.
+    NotUtf8 {
+        offset: usize,
+        lossy: Arc<str>,
+        at: usize,
+    },
 }
 
 impl std::fmt::Display for ReadError {
@@ -66,7 +72,7 @@ impl std::fmt::Display for ReadError {
             ReadError::Binary => {
                 f.write_str("this is a binary file, not a migration (it holds NUL bytes)")
             }
-            ReadError::NotUtf8 { offset } => write!(
+            ReadError::NotUtf8 { offset, .. } => write!(
                 f,
                 "the file is not valid UTF-8 (first bad byte at offset {offset}); re-encode it as UTF-8"
             ),
@@ -80,19 +86,28 @@ pub fn read_text(path: &Path) -> Result<Arc<str>, ReadError> {
     decode(bytes)
 }
 
-/// Decodes file bytes: NUL bytes mean binary; invalid UTF-8 is an error. A UTF-8 BOM becomes
-/// three spaces rather than being removed, so byte offsets still match the file on disk.
+/// Decodes file bytes: NUL bytes mean binary; invalid UTF-8 is an error. A UTF-8 BOM is
+/// removed: editors do not show it, so columns on the first line count from after it, and
+/// Python would take spaces in its place for an indentation error.
 pub fn decode(mut bytes: Vec<u8>) -> Result<Arc<str>, ReadError> {
     if bytes.contains(&0) {
         return Err(ReadError::Binary);
     }
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes[..3].copy_from_slice(b"   ");
-    }
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+        3
+    } else {
+        0
+    };
     match String::from_utf8(bytes) {
         Ok(s) => Ok(Arc::from(s)),
-        Err(e) => Err(ReadError::NotUtf8 {
-            offset: e.utf8_error().valid_up_to(),
-        }),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            Err(ReadError::NotUtf8 {
+                offset: at + bom,
+                lossy: Arc::from(String::from_utf8_lossy(e.as_bytes())),
+                at,
+            })
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! The real binary, end to end: exit codes, bad input, and snapshots of what users read.
+//! The real binary, end to end: exit codes and snapshots of what users read (bad input is
+//! `tests/bad_input.rs`).
 
 mod common;
 use common::{project_dir, write};
@@ -147,77 +148,6 @@ fn locations_are_one_based_and_point_at_the_statement() {
         (f["line"].as_u64(), f["column"].as_u64()),
         (Some(2), Some(19))
     );
-}
-
-#[test]
-fn bad_input_is_located_and_does_not_hide_other_files() {
-    let dir = project_dir(&[
-        ("db/migration/V1__init.sql", INIT),
-        (
-            "db/migration/V12__partial.sql",
-            "ALTER TABLE users ADD COLUMN a text;\nSELECT 'unterminated;\n",
-        ),
-        (
-            "db/migration/V13__later.sql",
-            "ALTER TABLE users DROP COLUMN email;\n",
-        ),
-        (
-            "db/migration/V14__dollar.sql",
-            "DO $$ BEGIN ALTER TABLE users DROP COLUMN bio;\n",
-        ),
-        ("db/migration/V15__deep.sql", &"(".repeat(10_000)),
-        ("db/migration/V16__empty.sql", ""),
-    ]);
-    write(
-        dir.path(),
-        "db/migration/V11__binary.sql",
-        b"\x00\x01\xff\xfe binary \x89PNG",
-    );
-    write(
-        dir.path(),
-        "db/migration/V17__latin1.sql",
-        b"COMMENT ON TABLE users IS 'caf\xe9';\n",
-    );
-    write(dir.path(), "db/migration/V18__bom.sql", b"\xef\xbb\xbfALTER TABLE users ADD COLUMN c int;\r\nALTER TABLE users DROP COLUMN name;\r\n");
-    let (code, out, _) = rollsafe(dir.path(), &["check"]);
-    assert_eq!(code, 1);
-    for needle in [
-        "V11__binary.sql",
-        "binary file",
-        "V12__partial.sql:2",
-        "V13__later.sql:1",
-        "V14__dollar.sql",
-        "V15__deep.sql",
-        "nest",
-        "V17__latin1.sql",
-        "UTF-8",
-        "V18__bom.sql:2:19",
-    ] {
-        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
-    }
-    assert!(
-        !out.contains("V16__empty.sql"),
-        "empty files are silent:\n{out}"
-    );
-}
-
-#[test]
-fn big_file_is_checked() {
-    let mut big = String::from(INIT);
-    while big.len() < 50 * 1024 * 1024 {
-        big.push_str("INSERT INTO users (id, email) VALUES (1, 'someone@example.com');\n");
-    }
-    big.push_str("ALTER TABLE users DROP COLUMN bio;\n");
-    let dir = project_dir(&[
-        ("db/migration/V1__big.sql", &big),
-        (
-            "db/migration/V2__x.sql",
-            "ALTER TABLE users DROP COLUMN email;\n",
-        ),
-    ]);
-    let (code, out, _) = rollsafe(dir.path(), &["check"]);
-    assert_eq!(code, 1);
-    assert!(out.contains("V2__x.sql"), "{out}");
 }
 
 #[test]

@@ -87,51 +87,6 @@ fn rule_severity_from_rollsafe_toml_and_pyproject() {
 }
 
 #[test]
-fn bad_configuration_points_at_the_line() {
-    let dir = dirty();
-    for (file, body, needle) in [
-        (
-            "rollsafe.toml",
-            "dialect = \"postgres\"\nno_such_key = 1\n",
-            "rollsafe.toml:2",
-        ),
-        (
-            "rollsafe.toml",
-            "[rules]\ndrop-column = \"loud\"\n",
-            "rollsafe.toml:2",
-        ),
-        (
-            "rollsafe.toml",
-            "[rules]\ndrop-columns = \"off\"\n",
-            "rollsafe.toml:2",
-        ),
-        (
-            "rollsafe.toml",
-            "exclude = \"notalist\"\n",
-            "rollsafe.toml:1",
-        ),
-        ("rollsafe.toml", "[rules\n", "rollsafe.toml:1"),
-    ] {
-        write(dir.path(), file, body.as_bytes());
-        let (code, _, err) = rollsafe(dir.path(), &["check"]);
-        assert_eq!(code, 2, "{body}");
-        assert!(err.contains(needle), "{body}: {err}");
-    }
-    std::fs::remove_file(dir.path().join("rollsafe.toml")).expect("rm");
-    write(
-        dir.path(),
-        "pyproject.toml",
-        b"[tool.rollsafe]\n\nno_such_key = 1\n",
-    );
-    let (code, _, err) = rollsafe(dir.path(), &["check"]);
-    assert_eq!(code, 2);
-    assert!(err.contains("pyproject.toml:3"), "{err}");
-    let (code, _, err) = rollsafe(dir.path(), &["check", "--config", "nope.toml"]);
-    assert_eq!(code, 2);
-    assert!(err.contains("nope.toml"), "{err}");
-}
-
-#[test]
 fn roots_exclude_and_baseline() {
     let dir = project_dir(&[
         ("services/billing/db/V1__init.sql", INIT),

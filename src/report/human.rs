@@ -139,6 +139,10 @@ fn excerpt(text: &str, span: crate::model::Span) -> (&str, usize, std::ops::Rang
         }
         line_end = cut.saturating_sub(1).max(start);
     }
+    // CRLF files: end before the last line's `\r` (annotate-snippets would draw it as `␍`).
+    if line_end > start && text[..line_end].ends_with('\r') {
+        line_end -= 1;
+    }
     let line_start = text[..line_begin].matches('\n').count() + 1;
     let rel_start = start - line_begin;
     let rel_end = end.min(line_end).max(start) - line_begin;

@@ -50,3 +50,127 @@ pub fn rules_fired(files: &[(&str, &str)]) -> Vec<String> {
         })
         .collect()
 }
+
+/// What one run of the real binary printed.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    /// stdout then stderr, for needles that may be on either.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    /// stdout as JSON (`--format json`); `label` names the case in the failure.
+    pub fn json(&self, label: &str) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{label}: stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rollsafe")
+}
+
+/// `rollsafe ARGS` in `dir`, with a plain environment: no colours, no GitHub Actions, and
+/// `RUST_BACKTRACE` on so that a panic could not hide its trace.
+pub fn rollsafe_cmd(dir: &Path, args: &[&str]) -> std::process::Command {
+    rollsafe_cmd_as(&[], Path::new(bin()), dir, args)
+}
+
+/// [`rollsafe_cmd`] for the binary at `bin`, run through `prefix` (e.g. `setpriv …` to run it
+/// as another user; empty: directly).
+pub fn rollsafe_cmd_as(
+    prefix: &[String],
+    bin: &Path,
+    dir: &Path,
+    args: &[&str],
+) -> std::process::Command {
+    let mut cmd = match prefix.split_first() {
+        Some((program, rest)) => {
+            let mut c = std::process::Command::new(program);
+            c.args(rest).arg(bin);
+            c
+        }
+        None => std::process::Command::new(bin),
+    };
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("ROLLSAFE_DEBUG");
+    cmd
+}
+
+/// Runs `cmd` and checks that it neither panicked nor printed a trace; `label` names the case
+/// in every failure.
+pub fn run_checked(label: &str, cmd: &mut std::process::Command) -> Out {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{label}: cannot run {cmd:?}: {e}"));
+    let out = Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_no_crash(label, &out);
+    out
+}
+
+/// No panic, no stack trace, no internal error (the panic hook's message), no death by signal.
+pub fn assert_no_crash(label: &str, out: &Out) {
+    let all = out.all();
+    for bad in [
+        "panicked",
+        "RUST_BACKTRACE",
+        "stack backtrace",
+        "internal error",
+    ] {
+        assert!(
+            !all.contains(bad),
+            "{label}: output holds {bad:?}:\nstdout:\n{}\nstderr:\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    assert!(
+        out.code >= 0 && out.code != 101,
+        "{label}: crashed (exit {}):\n{}",
+        out.code,
+        out.stderr
+    );
+}
+
+/// `git ARGS` in `dir` with a fixed identity and dates; returns stdout, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.email=t@example.invalid", "-c", "user.name=t"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Commits everything in `dir` (a git repository) and tags the commit.
+pub fn commit_all(dir: &Path, tag: &str) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", tag]);
+    git(dir, &["tag", tag]);
+}
