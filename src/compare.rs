@@ -152,6 +152,15 @@ impl<'a> Comparison<'a> {
         })
     }
 
+    /// When the column code at `before` knows by name is another column now (the old one was
+    /// dropped or renamed away and a new one took its name), the change that added that one.
+    pub fn replacement_origin(&self, col: &Column, now: &Column) -> Option<ChangeRef> {
+        if now.id == col.id {
+            return None;
+        }
+        self.last_event(|k| matches!(k, EventKind::ColumnAdded { column, .. } if *column == now.id))
+    }
+
     /// The change that made column `c` (of table `after`) what it is, preferring the most
     /// specific event.
     pub fn column_origin(
@@ -229,9 +238,19 @@ impl<'a> Comparison<'a> {
         name: &str,
         replaced: Option<ChangeRef>,
     ) -> Option<ChangeRef> {
+        // The name it was added under: follow renames back, newest first.
+        let mut name = name.to_string();
+        for e in self.events.iter().rev() {
+            if let EventKind::ConstraintRenamed { table, from, to } = &e.kind
+                && *table == after.id
+                && *to == name
+            {
+                name = from.clone();
+            }
+        }
         self.last_event(|k| match k {
             EventKind::ConstraintAdded { table, name: n }
-            | EventKind::IndexCreated { table, name: n } => *table == after.id && n == name,
+            | EventKind::IndexCreated { table, name: n } => *table == after.id && *n == name,
             _ => false,
         })
         .or_else(|| {
@@ -254,10 +273,41 @@ impl<'a> Comparison<'a> {
             })
     }
 
+    /// Whether every column in `cols` is new since `before` and rows that code at `before`
+    /// inserts never collide over them: NULL (which never equals NULL) or a default that is
+    /// different each time (`gen_random_uuid()`, a sequence, an identity).
+    pub fn only_new_columns_without_collisions(
+        before: &Table,
+        after: &Table,
+        cols: &[String],
+    ) -> bool {
+        !cols.is_empty()
+            && cols.iter().all(|c| {
+                before.column(c).is_none()
+                    && after.column(c).is_some_and(|col| match &col.def.default {
+                        None => col.def.nullable || col.def.generated,
+                        Some(d) => is_unique_default(d),
+                    })
+            })
+    }
+
     /// Whether every column in `cols` is new since `before` (code at `before` never writes it).
     pub fn only_new_columns(before: &Table, cols: &[String]) -> bool {
         !cols.is_empty() && cols.iter().all(|c| before.column(c).is_none())
     }
+}
+
+/// A default that gives each row a different value.
+pub fn is_unique_default(default: &str) -> bool {
+    let d = default.to_lowercase();
+    [
+        "gen_random_uuid",
+        "uuid_generate_v",
+        "nextval",
+        "generated identity",
+    ]
+    .iter()
+    .any(|f| d.contains(f))
 }
 
 fn sorted(cols: &[String]) -> Vec<String> {
@@ -292,9 +342,10 @@ pub fn is_widening(from: &SqlType, to: &SqlType) -> bool {
         _ => None,
     };
     match (f, t) {
-        ("varchar", "varchar") | ("char", "varchar") | ("varbit", "varbit") => at_least(fa),
+        ("varchar", "varchar") | ("varbit", "varbit") => at_least(fa),
         ("char", "char") => ta.is_some_and(|b| fa.is_some_and(|a| b >= a)),
-        ("varchar" | "char" | "text" | "tinytext", "text") | ("text", "varchar") => {
+        // Not from `char`: its values lose their padding (`'ab  '` reads back `'ab'`).
+        ("varchar" | "text" | "tinytext", "text") | ("text", "varchar") => {
             to.args.is_empty() || f != "text"
         }
         ("numeric", "numeric") => match (from.args.as_slice(), to.args.as_slice()) {
@@ -306,7 +357,6 @@ pub fn is_widening(from: &SqlType, to: &SqlType) -> bool {
                 ts >= fs && tp.saturating_sub(ts) >= fp.saturating_sub(fs)
             }
         },
-        ("real", "double precision") => true,
         ("timestamp", "timestamp")
         | ("timestamptz", "timestamptz")
         | ("time", "time")
@@ -345,7 +395,6 @@ mod tests {
             &t("numeric", &[12, 2])
         ));
         assert!(is_widening(&t("integer", &[]), &t("numeric", &[])));
-        assert!(is_widening(&t("real", &[]), &t("float8", &[])));
     }
 
     #[test]
@@ -360,5 +409,10 @@ mod tests {
         assert!(!is_widening(&t("text", &[]), &t("integer", &[])));
         assert!(!is_widening(&t("timestamp", &[]), &t("timestamptz", &[])));
         assert!(!is_widening(&t("varchar", &[10]), &t("char", &[10])));
+        // Padding is dropped: 'ab  ' reads back 'ab'.
+        assert!(!is_widening(&t("char", &[4]), &t("varchar", &[4])));
+        assert!(!is_widening(&t("char", &[4]), &t("text", &[])));
+        // Stored values read back with other digits: 0.1 becomes 0.10000000149011612.
+        assert!(!is_widening(&t("real", &[]), &t("float8", &[])));
     }
 }

@@ -99,6 +99,13 @@ enum Command {
         /// A git revision to read the migrations at (default: the working tree).
         #[arg(long, value_name = "REV")]
         at: Option<String>,
+        /// Stop after this migration (an id as `rollback` takes them): the schema the database
+        /// has once it is applied.
+        #[arg(long, value_name = "MIGRATION")]
+        upto: Option<String>,
+        /// Only this history (as `check --format json` names them, e.g. `migrations/postgres`).
+        #[arg(long, value_name = "HISTORY")]
+        history: Option<String>,
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
         #[arg(long)]
@@ -192,7 +199,19 @@ fn main() -> ExitCode {
             format,
             diff,
         } => rollback(&target, from.as_deref(), applied.as_deref(), format, diff),
-        Command::Schema { at, format, root } => schema(at.as_deref(), format, root),
+        Command::Schema {
+            at,
+            upto,
+            history,
+            format,
+            root,
+        } => schema(
+            at.as_deref(),
+            upto.as_deref(),
+            history.as_deref(),
+            format,
+            root,
+        ),
         Command::Rules => Ok(rules()),
         Command::Explain { rule } => explain(&rule),
     };
@@ -355,7 +374,7 @@ fn check(args: CheckArgs) -> Result<(String, u8), String> {
             FormatArg::Human
         }
     });
-    let mut text = match format {
+    let text = match format {
         FormatArg::Json => {
             let mut s = report::json::render_check(&project, &result);
             s.push('\n');
@@ -372,10 +391,14 @@ fn check(args: CheckArgs) -> Result<(String, u8), String> {
             },
         ),
     };
-    if matches!(format, FormatArg::Human | FormatArg::Github) {
-        for (path, err) in &project.walk_errors {
-            text.push_str(&format!("warning: could not read {path}: {err}\n"));
-        }
+    // Folders discovery could not enter: on stderr, which every format leaves free (JSON and
+    // SARIF on stdout have no place for them).
+    for (path, err) in &project.walk_errors {
+        let path = if path.is_empty() { "." } else { path.as_str() };
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: could not read {path}: {err}; migrations in it are not checked"
+        );
     }
     let code = if result.count(Severity::Error) > 0 {
         EXIT_FINDINGS
@@ -548,12 +571,7 @@ fn rollback(
     };
     if diff {
         text.push('\n');
-        text.push_str(&report::schema::diff(
-            &report.schema_at_target,
-            &report.schema_now,
-            target,
-            &now.label,
-        ));
+        text.push_str(&report::schema::diff(&report.schemas, target, &now.label));
     }
     let code = match report.verdict {
         VerdictKind::Safe => EXIT_CLEAN,
@@ -565,6 +583,8 @@ fn rollback(
 
 fn schema(
     at: Option<&str>,
+    upto: Option<&str>,
+    history: Option<&str>,
     format: FormatArg,
     root: Option<PathBuf>,
 ) -> Result<(String, u8), String> {
@@ -575,16 +595,69 @@ fn schema(
             let repo = Repo::discover(&cwd).map_err(|e| e.to_string())?;
             load_at(&repo, rev)?.0
         }
-        None => Project::load(&root.unwrap_or_else(|| find_root(&cwd))),
+        None => match root {
+            Some(r) if !cwd.join(&r).is_dir() => {
+                return Err(format!("--root {}: no such directory", r.display()));
+            }
+            Some(r) => Project::load(&cwd.join(r)),
+            None => Project::load(&find_root(&cwd)),
+        },
     };
-    let schema = rollsafe::rollback::schema_of(&Side::all(&project, "schema"));
+    let mut side = Side::all(&project, "schema");
+    if let Some(id) = upto {
+        side = side_through(side, id)?;
+    }
+    let mut schemas = rollsafe::rollback::schema_of(&side);
+    if let Some(h) = history {
+        if !schemas.contains_key(h) {
+            let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
+            return Err(format!(
+                "no history named `{h}`; this project's histories are: {}",
+                names.join(", ")
+            ));
+        }
+        schemas.retain(|k, _| k == h);
+    }
     let text = match format {
-        FormatArg::Json => report::schema::render_json(&schema) + "\n",
+        FormatArg::Json => report::schema::render_json(&schemas) + "\n",
         FormatArg::Human | FormatArg::Sarif | FormatArg::Github => {
-            report::schema::render_text(&schema)
+            report::schema::render_text(&schemas)
         }
     };
     Ok((text, EXIT_CLEAN))
+}
+
+/// `side` with only the migrations up to and including `id` applied, in each history that has
+/// a migration of that id (a dialect-less SQL file belongs to every engine's history).
+fn side_through<'a>(mut side: Side<'a>, id: &str) -> Result<Side<'a>, String> {
+    let project = side.project;
+    let matches = rollsafe::rollback::find_migrations(project, id);
+    if matches.is_empty() {
+        return Err(format!(
+            "`{id}` is not a migration id of this project; `rollsafe check --verbose` lists them"
+        ));
+    }
+    for h in &project.histories {
+        let in_history: Vec<usize> = matches
+            .iter()
+            .copied()
+            .filter(|i| h.order.contains(i))
+            .collect();
+        if let [_, _, ..] = in_history.as_slice() {
+            let names: Vec<&str> = in_history
+                .iter()
+                .map(|&i| project.migrations[i].path.as_str())
+                .collect();
+            return Err(format!(
+                "`{id}` names several migrations: {}; use a longer id",
+                names.join(", ")
+            ));
+        }
+    }
+    for &i in &matches {
+        side = rollsafe::rollback::side_up_to(&side, i, side.label.clone());
+    }
+    Ok(side)
 }
 
 fn rules() -> (String, u8) {

@@ -169,6 +169,9 @@ pub struct ColumnDef {
     /// to.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub generated: bool,
+    /// The columns a generated column's expression reads (dropping one drops it too).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub generated_from: Vec<String>,
 }
 
 impl ColumnDef {
@@ -179,6 +182,7 @@ impl ColumnDef {
             nullable: true,
             default: None,
             generated: false,
+            generated_from: Vec::new(),
         }
     }
     /// Whether an INSERT that leaves this column out is rejected.
@@ -226,11 +230,17 @@ pub struct ConstraintDef {
     pub columns: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub references: Option<QualifiedName>,
+    /// A foreign key's referenced columns; empty when it names none (the primary key).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ref_columns: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_valid: bool,
     /// `ADD CONSTRAINT … USING INDEX idx`: the constraint adopts an existing index.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub using_index: Option<String>,
+    /// A CHECK's expression as SQL text, when the frontend has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
 }
 
 impl ConstraintDef {
@@ -240,8 +250,10 @@ impl ConstraintDef {
             kind,
             columns,
             references: None,
+            ref_columns: Vec::new(),
             not_valid: false,
             using_index: None,
+            expression: None,
         }
     }
 }
@@ -257,6 +269,9 @@ pub struct IndexDef {
     pub concurrently: bool,
     /// A partial index (`WHERE …`).
     pub partial: bool,
+    /// The columns its `WHERE` mentions (dropping one drops the index).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub predicate_columns: Vec<String>,
     pub if_not_exists: bool,
 }
 
@@ -375,6 +390,12 @@ pub enum Op {
         name: QualifiedName,
         materialized: bool,
         or_replace: bool,
+        /// Tables and views its query reads (dropping one drops the view).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        depends_on: Vec<QualifiedName>,
+        /// Column names its query mentions (`*` for all): dropping one drops the view.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        columns: Vec<String>,
     },
     DropView {
         name: QualifiedName,

@@ -96,10 +96,15 @@ pub struct Report {
     pub target_heads: BTreeMap<String, Option<String>>,
     /// Django: per app, the name of the newest migration the target knows.
     pub target_app_heads: BTreeMap<String, String>,
+    /// Per history (histories are separate databases), the schema at the target and now.
     #[serde(skip)]
-    pub schema_at_target: Schema,
-    #[serde(skip)]
-    pub schema_now: Schema,
+    pub schemas: BTreeMap<String, SchemaPair>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SchemaPair {
+    pub at_target: Schema,
+    pub now: Schema,
 }
 
 /// Compares the two sides, history by history.
@@ -113,8 +118,7 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         behind: Vec::new(),
         target_heads: BTreeMap::new(),
         target_app_heads: BTreeMap::new(),
-        schema_at_target: Schema::new(),
-        schema_now: Schema::new(),
+        schemas: BTreeMap::new(),
     };
     let keys: BTreeSet<&str> = now
         .project
@@ -263,8 +267,13 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
                 downgrade: downgrade_info(&m.downgrade),
             });
         }
-        merge_schema(&mut report.schema_at_target, at_target);
-        merge_schema(&mut report.schema_now, schema);
+        report.schemas.insert(
+            key.to_string(),
+            SchemaPair {
+                at_target,
+                now: schema,
+            },
+        );
     }
     report.verdict = if !report.breakages.is_empty() {
         VerdictKind::Unsafe
@@ -274,13 +283,6 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         VerdictKind::Safe
     };
     report
-}
-
-/// Histories are separate databases; for display they are shown side by side.
-fn merge_schema(into: &mut Schema, from: Schema) {
-    into.tables.extend(from.tables);
-    into.views.extend(from.views);
-    into.types.extend(from.types);
 }
 
 /// What a downgrade is, and what running it would destroy.
@@ -312,14 +314,18 @@ pub fn downgrade_info(d: &Downgrade) -> DowngradeInfo {
     DowngradeInfo { kind, destroys }
 }
 
-/// The schema a side's applied migrations build, all histories side by side.
-pub fn schema_of(side: &Side) -> Schema {
+/// The schema a side's applied migrations build, per history.
+pub fn schema_of(side: &Side) -> BTreeMap<String, Schema> {
     let empty = Side {
         project: side.project,
         applied: vec![false; side.project.migrations.len()],
         label: String::new(),
     };
-    analyse(&empty, side).schema_now
+    analyse(&empty, side)
+        .schemas
+        .into_iter()
+        .map(|(k, pair)| (k, pair.now))
+        .collect()
 }
 
 /// Whether `token` names migration `m`: its id, Flyway's `V`-prefixed version, its file stem,

@@ -30,11 +30,32 @@ pub struct Column {
     pub assumed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
+    /// The name it has now (the database's pick for an unnamed one, renames applied).
     pub name: String,
-    #[serde(flatten)]
+    /// As declared; `def.name` is the name written in the migration, if any.
     pub def: ConstraintDef,
+}
+
+impl Serialize for Constraint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // One `name` key: the current one, not also the declared one from `def`.
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            name: &'a str,
+            #[serde(flatten)]
+            def: ConstraintDef,
+        }
+        Flat {
+            name: &self.name,
+            def: ConstraintDef {
+                name: None,
+                ..self.def.clone()
+            },
+        }
+        .serialize(s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,6 +64,9 @@ pub struct Index {
     pub columns: Vec<String>,
     pub unique: bool,
     pub partial: bool,
+    /// The columns its `WHERE` mentions.
+    #[serde(skip)]
+    pub predicate_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,6 +98,29 @@ impl Table {
 pub struct View {
     pub name: QualifiedName,
     pub materialized: bool,
+    /// Tables and views its query reads.
+    #[serde(skip)]
+    pub depends_on: Vec<QualifiedName>,
+    /// Column names its query mentions (`*`: all of them).
+    #[serde(skip)]
+    pub columns: Vec<String>,
+}
+
+impl View {
+    fn new(name: QualifiedName, materialized: bool) -> Self {
+        View {
+            name,
+            materialized,
+            depends_on: Vec::new(),
+            columns: Vec::new(),
+        }
+    }
+
+    /// Whether dropping `columns` of `table` (all of it: `None`) takes this view with it.
+    fn uses(&self, table: &QualifiedName, columns: Option<&[String]>) -> bool {
+        self.depends_on.contains(table)
+            && columns.is_none_or(|cols| self.columns.iter().any(|c| c == "*" || cols.contains(c)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -132,9 +179,18 @@ pub enum EventKind {
     DefaultDropped {
         column: u32,
     },
+    DefaultSet {
+        column: u32,
+    },
     ConstraintAdded {
         table: u32,
         name: String,
+    },
+    /// A constraint or index renamed (`ALTER TABLE … RENAME CONSTRAINT`, `ALTER INDEX … RENAME`).
+    ConstraintRenamed {
+        table: u32,
+        from: String,
+        to: String,
     },
     IndexCreated {
         table: u32,
@@ -187,27 +243,135 @@ pub struct Touched {
     types: BTreeSet<QualifiedName>,
 }
 
-/// PostgreSQL truncates identifiers to 63 bytes.
-const NAMEDATALEN: usize = 63;
+/// The longest identifier PostgreSQL keeps, in bytes (NAMEDATALEN - 1).
+const MAX_IDENTIFIER: usize = 63;
 
-fn truncate_ident(s: &str) -> String {
-    if s.len() <= NAMEDATALEN {
-        return s.to_string();
+fn clip(s: &str, mut len: usize) -> &str {
+    len = len.min(s.len());
+    while !s.is_char_boundary(len) {
+        len -= 1;
     }
-    let mut end = NAMEDATALEN;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
+    &s[..len]
 }
 
-/// The name PostgreSQL gives an unnamed constraint or index.
-pub fn default_constraint_name(table: &str, columns: &[String], label: &str) -> String {
-    let mut parts = vec![table.to_string()];
-    if label != "pkey" {
-        parts.extend(columns.iter().cloned());
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, shortening the longer of `name1` and
+/// `name2` a byte at a time until it fits in 63 bytes (the label is never cut).
+pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let available = MAX_IDENTIFIER.saturating_sub(overhead);
+    let (mut n1, mut n2) = (name1.len(), name2.map_or(0, str::len));
+    while n1 + n2 > available {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
     }
-    truncate_ident(&format!("{}_{}", parts.join("_"), label))
+    let mut out = clip(name1, n1).to_string();
+    if let Some(n) = name2 {
+        out.push('_');
+        out.push_str(clip(n, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+/// PostgreSQL's `ChooseIndexNameAddition`: column names joined by `_`, no more once 63 bytes
+/// are reached.
+fn name_addition(columns: &[String]) -> String {
+    let mut out = String::new();
+    for c in columns {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(clip(c, MAX_IDENTIFIER));
+        if out.len() >= MAX_IDENTIFIER {
+            break;
+        }
+    }
+    out
+}
+
+/// What PostgreSQL names an index column after (`FigureColname`): a column is its name, a
+/// function call the function's name (`lower(email)` → `lower`), a cast what it casts, and
+/// any other expression `expr`.
+fn index_column_label(col: &str) -> String {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    };
+    // A column, stored as the database folded it.
+    if plain(col) {
+        return col.to_string();
+    }
+    let mut text = col.trim();
+    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        text = inner.trim();
+    }
+    // `"Name"` or `"Name"::type`: the quoted column.
+    if let Some(rest) = text.strip_prefix('"')
+        && let Some(end) = rest.find('"')
+        && (rest[end + 1..].trim().is_empty() || rest[end + 1..].trim_start().starts_with("::"))
+    {
+        return rest[..end].to_string();
+    }
+    let ident_end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))
+        .unwrap_or(text.len());
+    let ident = &text[..ident_end];
+    let rest = text[ident_end..].trim_start();
+    if ident.is_empty() {
+        return "expr".to_string();
+    }
+    let last = ident.rsplit('.').next().unwrap_or(ident).to_lowercase();
+    if rest.is_empty() || rest.starts_with("::") || rest.starts_with('(') {
+        // A column (possibly cast) or a function call.
+        return last;
+    }
+    if last == "case" {
+        return last;
+    }
+    "expr".to_string()
+}
+
+/// The name PostgreSQL gives an unnamed constraint or index, before it checks what is taken.
+pub fn default_constraint_name(table: &str, columns: &[String], label: &str) -> String {
+    if label == "pkey" || columns.is_empty() {
+        make_object_name(table, None, label)
+    } else {
+        make_object_name(table, Some(&name_addition(columns)), label)
+    }
+}
+
+/// With a CREATE TABLE's constraints, PostgreSQL keeps one index for a primary key and unique
+/// constraints over the same columns (`UNIQUE (a, b), PRIMARY KEY (a, b)`): the primary key,
+/// taking the unique constraint's name when it has none itself.
+fn merge_index_constraints(constraints: &[ConstraintDef]) -> Vec<ConstraintDef> {
+    let is_index =
+        |c: &ConstraintDef| matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique);
+    let pk = constraints
+        .iter()
+        .position(|c| c.kind == ConstraintKind::PrimaryKey);
+    let mut kept: Vec<ConstraintDef> = pk.map(|i| constraints[i].clone()).into_iter().collect();
+    for (i, c) in constraints.iter().enumerate() {
+        if Some(i) == pk {
+            continue;
+        }
+        if is_index(c)
+            && let Some(prior) = kept
+                .iter_mut()
+                .find(|k| is_index(k) && k.columns == c.columns)
+        {
+            if prior.name.is_none() {
+                prior.name = c.name.clone();
+            }
+            continue;
+        }
+        kept.push(c.clone());
+    }
+    kept
 }
 
 impl Schema {
@@ -293,6 +457,16 @@ impl Schema {
                     t.types.insert(name.clone());
                 }
                 Op::DataChange { .. } | Op::Neutral { .. } | Op::Opaque { .. } => {}
+            }
+        }
+        // Views over what the migration touches may go with it (CASCADE).
+        let mut frontier: Vec<QualifiedName> =
+            t.tables.iter().chain(t.views.iter()).cloned().collect();
+        while let Some(n) = frontier.pop() {
+            for v in self.views.values().filter(|v| v.depends_on.contains(&n)) {
+                if t.views.insert(v.name.clone()) {
+                    frontier.push(v.name.clone());
+                }
             }
         }
         t
@@ -432,6 +606,206 @@ impl Schema {
         Some(id)
     }
 
+    /// Adds a constraint to `table` (which exists) and returns its name.
+    fn add_constraint(&mut self, table: &QualifiedName, mut def: ConstraintDef) -> String {
+        self.resolve_references(&mut def, None);
+        let Some(t) = self.tables.get_mut(table) else {
+            return def.name.unwrap_or_default();
+        };
+        if let Some(ix_name) = &def.using_index {
+            // The constraint takes over the index, its columns and, unless it names itself,
+            // its name.
+            if let Some(pos) = t.indexes.iter().position(|i| &i.name == ix_name) {
+                let ix = t.indexes.remove(pos);
+                def.columns = ix.columns;
+                if def.name.is_none() {
+                    def.name = Some(ix.name);
+                }
+            }
+        }
+        if def.kind == ConstraintKind::PrimaryKey {
+            for c in t
+                .columns
+                .iter_mut()
+                .filter(|c| def.columns.contains(&c.def.name))
+            {
+                c.def.nullable = false;
+            }
+        }
+        let name = match self.tables.get(table) {
+            Some(t) => self.constraint_name(t, &def),
+            None => def.name.clone().unwrap_or_default(),
+        };
+        if let Some(t) = self.tables.get_mut(table) {
+            t.constraints.push(Constraint {
+                name: name.clone(),
+                def,
+            });
+        }
+        name
+    }
+
+    /// The names taken in `table`'s schema: relations (tables, views, indexes, and the indexes
+    /// of primary key, unique and exclusion constraints) and constraints. `table` itself counts
+    /// even when it is not in the schema yet (a CREATE TABLE in progress).
+    fn names_taken(&self, table: &Table) -> (BTreeSet<String>, BTreeSet<String>) {
+        let schema = &table.name.schema;
+        let mut relations = BTreeSet::new();
+        let mut constraints = BTreeSet::new();
+        let tables = self
+            .tables
+            .values()
+            .filter(|t| &t.name.schema == schema && t.id != table.id)
+            .chain(std::iter::once(table));
+        for t in tables {
+            relations.insert(t.name.name.clone());
+            relations.extend(t.indexes.iter().map(|i| i.name.clone()));
+            for c in &t.constraints {
+                constraints.insert(c.name.clone());
+                if c.def.kind.is_uniqueness() {
+                    relations.insert(c.name.clone());
+                }
+            }
+        }
+        relations.extend(
+            self.views
+                .keys()
+                .filter(|v| &v.schema == schema)
+                .map(|v| v.name.clone()),
+        );
+        (relations, constraints)
+    }
+
+    /// PostgreSQL's `ChooseRelationName` (an index avoids relation names; an index-owning
+    /// constraint relation and constraint names) and `ChooseConstraintName` (constraint names):
+    /// the default name, or with `1`, `2`… after the label until it is free in the schema.
+    fn choose_name(
+        &self,
+        table: &Table,
+        columns: &[String],
+        label: &str,
+        (avoid_relations, avoid_constraints): (bool, bool),
+    ) -> String {
+        let (relations, constraints) = self.names_taken(table);
+        let taken = |n: &str| {
+            (avoid_constraints && constraints.contains(n))
+                || (avoid_relations && relations.contains(n))
+        };
+        let mut candidate = default_constraint_name(&table.name.name, columns, label);
+        let mut pass = 0;
+        while taken(&candidate) {
+            pass += 1;
+            candidate =
+                default_constraint_name(&table.name.name, columns, &format!("{label}{pass}"));
+        }
+        candidate
+    }
+
+    /// The name constraint `con` of `table` gets: its own, or the one PostgreSQL picks.
+    fn constraint_name(&self, table: &Table, con: &ConstraintDef) -> String {
+        if let Some(n) = &con.name {
+            return n.clone();
+        }
+        let (label, columns) = constraint_label(con);
+        self.choose_name(table, columns, label, (con.kind.is_uniqueness(), true))
+    }
+
+    /// A foreign key that names no referenced columns references the primary key: record
+    /// which columns that is, so that dropping them can drop the key. `also` is a table not in
+    /// the schema yet (a CREATE TABLE referencing itself).
+    fn resolve_references(&self, def: &mut ConstraintDef, also: Option<&Table>) {
+        if def.kind != ConstraintKind::ForeignKey || !def.ref_columns.is_empty() {
+            return;
+        }
+        let Some(target) = &def.references else {
+            return;
+        };
+        let referenced = also
+            .filter(|t| &t.name == target)
+            .or_else(|| self.tables.get(target));
+        if let Some(pk) = referenced.and_then(|t| {
+            t.constraints
+                .iter()
+                .find(|c| c.def.kind == ConstraintKind::PrimaryKey)
+        }) {
+            def.ref_columns = pk.def.columns.clone();
+        }
+    }
+
+    /// Removes what the database drops along with `table` (or only its `columns`): foreign
+    /// keys of any table that reference them, and views reading them, and views on those.
+    fn drop_dependents(
+        &mut self,
+        table: &QualifiedName,
+        columns: Option<&[String]>,
+        emit: &mut impl FnMut(EventKind),
+    ) {
+        for t in self.tables.values_mut() {
+            t.constraints.retain(|c| {
+                !(c.def.kind == ConstraintKind::ForeignKey
+                    && c.def.references.as_ref() == Some(table)
+                    && columns
+                        .is_none_or(|cols| c.def.ref_columns.iter().any(|r| cols.contains(r))))
+            });
+        }
+        let views: Vec<QualifiedName> = self
+            .views
+            .values()
+            .filter(|v| v.uses(table, columns))
+            .map(|v| v.name.clone())
+            .collect();
+        self.drop_views(views, emit);
+    }
+
+    /// Drops views and, as the database does with CASCADE, the views that read them.
+    fn drop_views(&mut self, mut names: Vec<QualifiedName>, emit: &mut impl FnMut(EventKind)) {
+        while let Some(name) = names.pop() {
+            if self.views.remove(&name).is_some() {
+                emit(EventKind::ViewDropped { name: name.clone() });
+                names.extend(
+                    self.views
+                        .values()
+                        .filter(|v| v.depends_on.contains(&name))
+                        .map(|v| v.name.clone()),
+                );
+            }
+        }
+    }
+
+    /// Foreign keys that rely on uniqueness over `columns` of `table` go when it does.
+    fn drop_keys_using(&mut self, table: &QualifiedName, columns: &[String]) {
+        let mut key = columns.to_vec();
+        key.sort();
+        for t in self.tables.values_mut() {
+            t.constraints.retain(|c| {
+                let mut refs = c.def.ref_columns.clone();
+                refs.sort();
+                !(c.def.kind == ConstraintKind::ForeignKey
+                    && c.def.references.as_ref() == Some(table)
+                    && refs == key)
+            });
+        }
+    }
+
+    /// After a table is renamed or moved, what refers to it by name follows: foreign keys of
+    /// other tables and views' dependencies (the database tracks them by object, not name).
+    fn rename_references(&mut self, from: &QualifiedName, to: &QualifiedName) {
+        for t in self.tables.values_mut() {
+            for c in &mut t.constraints {
+                if c.def.references.as_ref() == Some(from) {
+                    c.def.references = Some(to.clone());
+                }
+            }
+        }
+        for v in self.views.values_mut() {
+            for d in &mut v.depends_on {
+                if d == from {
+                    *d = to.clone();
+                }
+            }
+        }
+    }
+
     /// Applies one operation, appending what it did to `events`.
     pub fn apply(&mut self, op: &Op, at: ChangeRef, events: &mut Vec<Event>) {
         let mut emit = |kind: EventKind| events.push(Event { at, kind });
@@ -462,12 +836,20 @@ impl Schema {
                         assumed: false,
                     });
                 }
-                for con in constraints {
-                    let name = constraint_name(&t, con);
-                    t.constraints.push(Constraint {
-                        name,
-                        def: con.clone(),
-                    });
+                for con in merge_index_constraints(constraints) {
+                    let mut def = con;
+                    self.resolve_references(&mut def, Some(&t));
+                    if def.kind == ConstraintKind::PrimaryKey {
+                        for c in t
+                            .columns
+                            .iter_mut()
+                            .filter(|c| def.columns.contains(&c.def.name))
+                        {
+                            c.def.nullable = false;
+                        }
+                    }
+                    let name = self.constraint_name(&t, &def);
+                    t.constraints.push(Constraint { name, def });
                 }
                 self.tables.insert(table.clone(), t);
                 emit(EventKind::TableCreated { table: id });
@@ -481,8 +863,9 @@ impl Schema {
                         table: t.id,
                         name: t.name,
                     });
-                } else if let Some(v) = self.views.remove(table) {
-                    emit(EventKind::ViewDropped { name: v.name });
+                    self.drop_dependents(table, None, &mut emit);
+                } else if self.views.contains_key(table) {
+                    self.drop_views(vec![table.clone()], &mut emit);
                 } else {
                     // Predates the history: it existed, now it does not.
                     let id = self.ensure_table(table).id;
@@ -499,6 +882,7 @@ impl Schema {
                     if let Some(mut v) = self.views.remove(table) {
                         v.name = new_name.clone();
                         self.views.insert(new_name.clone(), v);
+                        self.rename_references(table, &new_name);
                         emit(EventKind::ViewRenamed {
                             from: table.clone(),
                             to: new_name,
@@ -511,6 +895,7 @@ impl Schema {
                     t.name = new_name.clone();
                     let id = t.id;
                     self.tables.insert(new_name.clone(), t);
+                    self.rename_references(table, &new_name);
                     emit(EventKind::TableRenamed {
                         table: id,
                         from: table.clone(),
@@ -524,35 +909,32 @@ impl Schema {
                 constraints,
                 if_not_exists,
             } => {
+                let _ = if_not_exists;
                 let cid = self.fresh_id();
                 let t = self.ensure_table(table);
                 if t.column(&column.name).is_some() {
-                    if *if_not_exists {
-                        return;
-                    }
-                    // Adding an existing column fails in the database; keep the model as is.
+                    // IF NOT EXISTS skips it; without, the database refuses the statement.
                     return;
+                }
+                let mut def = column.clone();
+                if constraints
+                    .iter()
+                    .any(|c| c.kind == ConstraintKind::PrimaryKey)
+                {
+                    def.nullable = false;
                 }
                 t.columns.push(Column {
                     id: cid,
-                    def: column.clone(),
+                    def,
                     assumed: false,
                 });
                 let tid = t.id;
-                let mut added = Vec::new();
-                for con in constraints {
-                    let name = constraint_name(t, con);
-                    t.constraints.push(Constraint {
-                        name: name.clone(),
-                        def: con.clone(),
-                    });
-                    added.push(name);
-                }
                 emit(EventKind::ColumnAdded {
                     table: tid,
                     column: cid,
                 });
-                for name in added {
+                for con in constraints {
+                    let name = self.add_constraint(table, con.clone());
                     emit(EventKind::ConstraintAdded { table: tid, name });
                 }
             }
@@ -577,15 +959,33 @@ impl Schema {
                     return;
                 };
                 let c = t.columns.remove(pos);
-                // The database drops indexes and constraints that use the column.
-                t.indexes.retain(|i| !i.columns.iter().any(|x| x == column));
+                // The database drops the indexes and constraints that use the column, and
+                // (CASCADE) generated columns computed from it.
+                let mentions =
+                    |x: &String| x == column || crate::frontend::check_columns(x).contains(column);
+                t.indexes.retain(|i| {
+                    !(i.columns.iter().any(mentions) || i.predicate_columns.contains(column))
+                });
                 t.constraints
                     .retain(|k| !k.def.columns.iter().any(|x| x == column));
-                emit(EventKind::ColumnDropped {
-                    table: t.id,
-                    column: c.id,
-                    name: column.clone(),
+                let mut gone = vec![(c.id, column.clone())];
+                t.columns.retain(|g| {
+                    let computed = g.def.generated_from.contains(column);
+                    if computed {
+                        gone.push((g.id, g.def.name.clone()));
+                    }
+                    !computed
                 });
+                let tid = t.id;
+                let names: Vec<String> = gone.iter().map(|(_, n)| n.clone()).collect();
+                for (id, name) in gone {
+                    emit(EventKind::ColumnDropped {
+                        table: tid,
+                        column: id,
+                        name,
+                    });
+                }
+                self.drop_dependents(table, Some(&names), &mut emit);
             }
             Op::RenameColumn { table, column, to } => {
                 self.ensure_column(table, column);
@@ -606,7 +1006,37 @@ impl Schema {
                     }
                 }
                 for i in &mut t.indexes {
-                    for x in &mut i.columns {
+                    for x in i.columns.iter_mut().chain(i.predicate_columns.iter_mut()) {
+                        if x == column {
+                            *x = to.clone();
+                        }
+                    }
+                }
+                for g in &mut t.columns {
+                    for x in &mut g.def.generated_from {
+                        if x == column {
+                            *x = to.clone();
+                        }
+                    }
+                }
+                // Foreign keys and views that use the column follow the rename.
+                for other in self.tables.values_mut() {
+                    for k in &mut other.constraints {
+                        if k.def.references.as_ref() == Some(table) {
+                            for x in &mut k.def.ref_columns {
+                                if x == column {
+                                    *x = to.clone();
+                                }
+                            }
+                        }
+                    }
+                }
+                for v in self
+                    .views
+                    .values_mut()
+                    .filter(|v| v.depends_on.contains(table))
+                {
+                    for x in &mut v.columns {
                         if x == column {
                             *x = to.clone();
                         }
@@ -670,6 +1100,7 @@ impl Schema {
                     .and_then(|t| t.column_mut(column))
                 {
                     c.def.default = Some(default.clone());
+                    emit(EventKind::DefaultSet { column: c.id });
                 }
             }
             Op::DropDefault { table, column } => {
@@ -685,30 +1116,8 @@ impl Schema {
                 }
             }
             Op::AddConstraint { table, constraint } => {
-                let t = self.ensure_table(table);
-                let mut def = constraint.clone();
-                if let Some(ix_name) = &constraint.using_index {
-                    // The constraint takes over the index (and its columns).
-                    if let Some(pos) = t.indexes.iter().position(|i| &i.name == ix_name) {
-                        let ix = t.indexes.remove(pos);
-                        def.columns = ix.columns;
-                    }
-                }
-                if def.kind == ConstraintKind::PrimaryKey {
-                    for c in t
-                        .columns
-                        .iter_mut()
-                        .filter(|c| def.columns.contains(&c.def.name))
-                    {
-                        c.def.nullable = false;
-                    }
-                }
-                let name = constraint_name(t, &def);
-                let tid = t.id;
-                t.constraints.push(Constraint {
-                    name: name.clone(),
-                    def,
-                });
+                let tid = self.ensure_table(table).id;
+                let name = self.add_constraint(table, constraint.clone());
                 emit(EventKind::ConstraintAdded { table: tid, name });
             }
             Op::DropConstraint {
@@ -716,14 +1125,34 @@ impl Schema {
                 name,
                 if_exists: _,
             } => {
-                if let Some(t) = self.tables.get_mut(table) {
-                    t.constraints.retain(|c| &c.name != name);
+                let Some(t) = self.tables.get_mut(table) else {
+                    return;
+                };
+                let dropped: Vec<Constraint> = t
+                    .constraints
+                    .iter()
+                    .filter(|c| &c.name == name)
+                    .cloned()
+                    .collect();
+                t.constraints.retain(|c| &c.name != name);
+                for c in dropped.iter().filter(|c| c.def.kind.is_uniqueness()) {
+                    self.drop_keys_using(table, &c.def.columns);
                 }
             }
             Op::RenameConstraint { table, name, to } => {
                 if let Some(t) = self.tables.get_mut(table) {
+                    let tid = t.id;
+                    let mut renamed = false;
                     for c in t.constraints.iter_mut().filter(|c| &c.name == name) {
                         c.name = to.clone();
+                        renamed = true;
+                    }
+                    if renamed {
+                        emit(EventKind::ConstraintRenamed {
+                            table: tid,
+                            from: name.clone(),
+                            to: to.clone(),
+                        });
                     }
                 }
             }
@@ -739,7 +1168,16 @@ impl Schema {
                 if let Some(owner) = self.index_owner(name)
                     && let Some(t) = self.tables.get_mut(&owner)
                 {
+                    let unique: Vec<Vec<String>> = t
+                        .indexes
+                        .iter()
+                        .filter(|i| i.name == name.name && i.unique)
+                        .map(|i| i.columns.clone())
+                        .collect();
                     t.indexes.retain(|i| i.name != name.name);
+                    for cols in unique {
+                        self.drop_keys_using(&owner, &cols);
+                    }
                 }
             }
             Op::RenameIndex { name, to } => {
@@ -752,32 +1190,41 @@ impl Schema {
                     for c in t.constraints.iter_mut().filter(|c| c.name == name.name) {
                         c.name = to.clone();
                     }
+                    emit(EventKind::ConstraintRenamed {
+                        table: t.id,
+                        from: name.name.clone(),
+                        to: to.clone(),
+                    });
                 }
             }
             Op::CreateView {
-                name, materialized, ..
+                name,
+                materialized,
+                depends_on,
+                columns,
+                ..
             } => {
-                self.views.insert(
-                    name.clone(),
-                    View {
-                        name: name.clone(),
-                        materialized: *materialized,
-                    },
-                );
+                let mut view = View::new(name.clone(), *materialized);
+                view.depends_on = depends_on.clone();
+                view.columns = columns.clone();
+                self.views.insert(name.clone(), view);
             }
             Op::DropView {
                 name, if_exists, ..
             } => {
-                if self.views.remove(name).is_some() || !*if_exists {
+                if self.views.contains_key(name) {
+                    self.drop_views(vec![name.clone()], &mut emit);
+                } else if !*if_exists {
+                    // Predates the history: it existed, now it does not.
                     emit(EventKind::ViewDropped { name: name.clone() });
                 }
             }
             Op::RenameView { name, to, .. } => {
                 let new_name = name.sibling(to.clone());
-                let v = self.views.remove(name).unwrap_or(View {
-                    name: name.clone(),
-                    materialized: false,
-                });
+                let v = self
+                    .views
+                    .remove(name)
+                    .unwrap_or_else(|| View::new(name.clone(), false));
                 self.views.insert(
                     new_name.clone(),
                     View {
@@ -785,6 +1232,7 @@ impl Schema {
                         ..v
                     },
                 );
+                self.rename_references(name, &new_name);
                 emit(EventKind::ViewRenamed {
                     from: name.clone(),
                     to: new_name,
@@ -855,6 +1303,7 @@ impl Schema {
                             t.name = new_name.clone();
                             let id = t.id;
                             self.tables.insert(new_name.clone(), t);
+                            self.rename_references(name, &new_name);
                             emit(EventKind::TableRenamed {
                                 table: id,
                                 from: name.clone(),
@@ -863,9 +1312,8 @@ impl Schema {
                         }
                     }
                     ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView => {
-                        let v = self.views.remove(name).unwrap_or(View {
-                            name: name.clone(),
-                            materialized: *kind == ObjectKind::MaterializedView,
+                        let v = self.views.remove(name).unwrap_or_else(|| {
+                            View::new(name.clone(), *kind == ObjectKind::MaterializedView)
                         });
                         self.views.insert(
                             new_name.clone(),
@@ -874,6 +1322,7 @@ impl Schema {
                                 ..v
                             },
                         );
+                        self.rename_references(name, &new_name);
                         emit(EventKind::ViewRenamed {
                             from: name.clone(),
                             to: new_name,
@@ -893,58 +1342,42 @@ impl Schema {
     }
 
     fn create_index(&mut self, ix: &IndexDef, emit: &mut impl FnMut(EventKind)) {
-        let t = self.ensure_table(&ix.table);
-        let name = ix.name.clone().unwrap_or_else(|| {
-            let cols: Vec<String> = ix
-                .columns
-                .iter()
-                .map(|c| {
-                    c.chars()
-                        .map(|ch| if ch.is_alphanumeric() { ch } else { '_' })
-                        .collect::<String>()
-                        .trim_matches('_')
-                        .to_string()
-                })
-                .collect();
-            default_constraint_name(&t.name.name, &cols, "idx")
-        });
-        if t.indexes.iter().any(|i| i.name == name) {
+        self.ensure_table(&ix.table);
+        let Some(t) = self.tables.get(&ix.table) else {
             return;
-        }
+        };
+        let name = match &ix.name {
+            // Taken: IF NOT EXISTS skips it, and without the database refuses the statement.
+            Some(n) if self.names_taken(t).0.contains(n) => return,
+            Some(n) => n.clone(),
+            None => {
+                let cols: Vec<String> = ix.columns.iter().map(|c| index_column_label(c)).collect();
+                self.choose_name(t, &cols, "idx", (true, false))
+            }
+        };
+        let Some(t) = self.tables.get_mut(&ix.table) else {
+            return;
+        };
         t.indexes.push(Index {
             name: name.clone(),
             columns: ix.columns.clone(),
             unique: ix.unique,
             partial: ix.partial,
+            predicate_columns: ix.predicate_columns.clone(),
         });
         let tid = t.id;
         emit(EventKind::IndexCreated { table: tid, name });
     }
 }
 
-fn constraint_name(t: &Table, con: &ConstraintDef) -> String {
-    if let Some(n) = &con.name {
-        return n.clone();
+/// How PostgreSQL labels an unnamed constraint of `kind`, and the columns it names it after.
+fn constraint_label(con: &ConstraintDef) -> (&'static str, &[String]) {
+    match con.kind {
+        ConstraintKind::PrimaryKey => ("pkey", &[]),
+        ConstraintKind::Unique => ("key", &con.columns),
+        // Named after the first column the expression mentions.
+        ConstraintKind::Check => ("check", con.columns.get(..1).unwrap_or(&[])),
+        ConstraintKind::ForeignKey => ("fkey", &con.columns),
+        ConstraintKind::Exclusion => ("excl", &con.columns),
     }
-    let label = match con.kind {
-        ConstraintKind::PrimaryKey => "pkey",
-        ConstraintKind::Unique => "key",
-        ConstraintKind::Check => "check",
-        ConstraintKind::ForeignKey => "fkey",
-        ConstraintKind::Exclusion => "excl",
-    };
-    let cols: &[String] = match con.kind {
-        // PostgreSQL names a table-level CHECK after the first column it mentions.
-        ConstraintKind::Check => con.columns.get(..1).unwrap_or(&[]),
-        _ => &con.columns,
-    };
-    let base = default_constraint_name(&t.name.name, cols, label);
-    // PostgreSQL appends a number when the name is taken.
-    if !t.constraints.iter().any(|c| c.name == base) {
-        return base;
-    }
-    (1..)
-        .map(|n| format!("{base}{n}"))
-        .find(|cand| !t.constraints.iter().any(|c| &c.name == cand))
-        .unwrap_or(base)
 }

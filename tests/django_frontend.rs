@@ -275,7 +275,9 @@ fn fixture_project() {
             "catalog.0003_product_slug_unique:set-not-null",
             "catalog.0003_product_slug_unique:add-unique",
             "orders.0002_order_status:add-not-null-column",
-            "orders.0003_rename_total:rename-column"
+            "orders.0003_rename_total:rename-column",
+            // The check covers `amount`, which is `total` renamed: not a new column.
+            "orders.0003_rename_total:add-check-constraint"
         ]
     );
 }

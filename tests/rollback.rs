@@ -466,7 +466,8 @@ fn diff_and_schema_commands() {
     let (code, out) = rollsafe(dir.path(), &["schema", "--format", "json"]);
     assert_eq!(code, 0);
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(json["tables"][0]["name"]["name"], "users");
+    assert_eq!(json["version"], 2);
+    assert_eq!(json["histories"][0]["tables"][0]["name"]["name"], "users");
 }
 
 #[test]

@@ -775,6 +775,17 @@ impl Reader<'_> {
                         concurrently: bool_opt(call, "postgresql_concurrently"),
                         partial: kwarg(call, "postgresql_where").is_some()
                             || kwarg(call, "sqlite_where").is_some(),
+                        // `postgresql_where="…"` or `sa.text("…")`; a SQLAlchemy expression
+                        // is not read.
+                        predicate_columns: kwarg(call, "postgresql_where")
+                            .or_else(|| kwarg(call, "sqlite_where"))
+                            .and_then(|e| match e {
+                                Expr::Call(c) => c.arguments.args.first(),
+                                other => Some(other),
+                            })
+                            .and_then(|e| python::str_value(e, text))
+                            .map(|s| crate::frontend::check_columns(&s.value))
+                            .unwrap_or_default(),
                         if_not_exists: bool_opt(call, "if_not_exists"),
                     }),
                     at,
@@ -863,6 +874,14 @@ impl Reader<'_> {
                 let mut def = ConstraintDef::new(kind, columns);
                 def.name = name;
                 def.references = references;
+                if method == "create_foreign_key" {
+                    def.ref_columns = self.names(arg(call, "remote_cols", pos + 2));
+                }
+                if kind == ConstraintKind::Check {
+                    def.expression = arg(call, "condition", pos)
+                        .and_then(|e| python::str_value(e, text))
+                        .map(|s| s.value);
+                }
                 def.not_valid = kwarg(call, "postgresql_not_valid")
                     .and_then(bool_value)
                     .unwrap_or(false);
@@ -999,7 +1018,12 @@ impl Reader<'_> {
                     .and_then(|e| python::str_value(e, self.text))
                     .map(|s| s.value)
                     .unwrap_or_default();
-                ConstraintDef::new(ConstraintKind::Check, crate::frontend::check_columns(&cond))
+                let mut d = ConstraintDef::new(
+                    ConstraintKind::Check,
+                    crate::frontend::check_columns(&cond),
+                );
+                d.expression = (!cond.is_empty()).then_some(cond);
+                d
             }
             "ForeignKeyConstraint" => {
                 let local = self.names(arg(c, "columns", 0));
@@ -1009,6 +1033,10 @@ impl Reader<'_> {
                     .first()
                     .and_then(|r| r.rsplit_once('.'))
                     .map(|(t, _)| QualifiedName::new(t));
+                d.ref_columns = refs
+                    .iter()
+                    .filter_map(|r| r.rsplit_once('.').map(|(_, c)| c.to_string()))
+                    .collect();
                 d
             }
             _ => return None,

@@ -1395,6 +1395,7 @@ fn index(table: &QualifiedName, columns: Vec<String>, unique: bool) -> IndexDef 
         unique,
         concurrently: false,
         partial: false,
+        predicate_columns: Vec::new(),
         if_not_exists: false,
     }
 }

@@ -5,35 +5,187 @@ pub mod django;
 pub mod python;
 pub mod sql;
 
-/// Column names a CHECK expression mentions: its words that are not SQL keywords, common
-/// functions or numbers (a rough reading; exact enough to tell which columns a check covers).
+/// A word of a SQL expression outside string literals.
+struct Word {
+    /// Lower-cased unless quoted, as the database folds identifiers.
+    text: String,
+    quoted: bool,
+    /// Followed by `(`: a function name.
+    called: bool,
+    /// After `::`: a type name.
+    cast_to: bool,
+}
+
+fn expression_words(expr: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut chars = expr.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let (word, quoted, end) = match c {
+            '\'' => {
+                // A string literal; '' is an escaped quote inside it.
+                while let Some((_, d)) = chars.next() {
+                    if d == '\'' {
+                        if chars.peek().is_some_and(|&(_, e)| e == '\'') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            '"' => {
+                let mut w = String::new();
+                let mut end = expr.len();
+                while let Some((j, d)) = chars.next() {
+                    if d == '"' {
+                        if chars.peek().is_some_and(|&(_, e)| e == '"') {
+                            chars.next();
+                            w.push('"');
+                        } else {
+                            end = j + 1;
+                            break;
+                        }
+                    } else {
+                        w.push(d);
+                    }
+                }
+                (w, true, end)
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, d)) = chars.peek() {
+                    if d.is_alphanumeric() || d == '_' || d == '$' {
+                        end = j + d.len_utf8();
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                (expr[i..end].to_lowercase(), false, end)
+            }
+            _ => continue,
+        };
+        out.push(Word {
+            text: word,
+            quoted,
+            called: expr[end..].trim_start().starts_with('('),
+            cast_to: expr[..i].trim_end().ends_with("::"),
+        });
+    }
+    out
+}
+
+/// Words that are SQL syntax in a CHECK expression, never column names.
+const EXPRESSION_KEYWORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "null",
+    "is",
+    "in",
+    "like",
+    "ilike",
+    "similar",
+    "to",
+    "between",
+    "true",
+    "false",
+    "unknown",
+    "distinct",
+    "from",
+    "case",
+    "when",
+    "then",
+    "else",
+    "end",
+    "any",
+    "all",
+    "some",
+    "array",
+    "collate",
+    "escape",
+    "at",
+    "time",
+    "zone",
+    "interval",
+    "current_date",
+    "current_timestamp",
+    "current_time",
+    "localtimestamp",
+    "localtime",
+    "isnull",
+    "notnull",
+    "value",
+];
+
+/// Column names a CHECK expression mentions, in the order they first appear: its words outside
+/// string literals that are not SQL keywords, function names, type names after `::`, or
+/// numbers (a reading for frontends that hold the expression as text).
 pub fn check_columns(expr: &str) -> Vec<String> {
-    let mut cols: Vec<String> = expr
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty() && !w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        .map(str::to_lowercase)
-        .filter(|w| {
-            !matches!(
-                w.as_str(),
-                "and"
-                    | "or"
-                    | "not"
-                    | "null"
-                    | "is"
-                    | "in"
-                    | "like"
-                    | "between"
-                    | "true"
-                    | "false"
-                    | "length"
-                    | "lower"
-                    | "upper"
-                    | "char_length"
-                    | "trim"
-            )
-        })
-        .collect();
-    cols.sort();
-    cols.dedup();
+    let mut cols: Vec<String> = Vec::new();
+    for w in expression_words(expr) {
+        let keyword = !w.quoted && EXPRESSION_KEYWORDS.contains(&w.text.as_str());
+        if !(keyword || w.called || w.cast_to || cols.contains(&w.text)) {
+            cols.push(w.text);
+        }
+    }
     cols
+}
+
+/// Whether a CHECK expression can be false when the columns it mentions are all NULL. Most
+/// operators and functions return NULL on NULL input, and a CHECK that yields NULL passes; the
+/// constructs below look at NULL itself, so a check using one may reject a row that leaves
+/// the columns out.
+pub fn check_may_reject_null(expr: &str) -> bool {
+    expression_words(expr).iter().any(|w| {
+        !w.quoted
+            && matches!(
+                w.text.as_str(),
+                "is" | "isnull"
+                    | "notnull"
+                    | "coalesce"
+                    | "nullif"
+                    | "case"
+                    | "num_nulls"
+                    | "num_nonnulls"
+                    | "greatest"
+                    | "least"
+                    | "concat"
+                    | "concat_ws"
+                    | "format"
+                    | "array"
+                    | "row"
+                    | "ifnull"
+                    | "nvl"
+                    | "iif"
+            )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_columns, check_may_reject_null};
+
+    #[test]
+    fn check_columns_skip_functions_literals_and_types() {
+        assert_eq!(check_columns("length(code) <= 10"), vec!["code"]);
+        assert_eq!(
+            check_columns("status IN ('active', 'done') AND qty::integer > 0"),
+            vec!["status", "qty"]
+        );
+        assert_eq!(check_columns("b > 0 AND a > 0"), vec!["b", "a"]);
+        assert_eq!(check_columns("\"Total\" >= 0"), vec!["Total"]);
+        assert_eq!(check_columns("note <> 'it''s'"), vec!["note"]);
+    }
+
+    #[test]
+    fn null_rejecting_checks() {
+        assert!(check_may_reject_null("payload IS NOT NULL"));
+        assert!(check_may_reject_null("coalesce(a, 0) > 0"));
+        assert!(!check_may_reject_null("amount > 0"));
+        assert!(!check_may_reject_null(
+            "length(code) <= 10 AND code <> 'is'"
+        ));
+    }
 }

@@ -1,10 +1,28 @@
-//! `rollsafe schema`: the replayed schema as text (stable, diffable) or JSON.
+//! `rollsafe schema`: the replayed schema as text (stable, diffable) or JSON, per history
+//! (each history is its own database: one per SQL engine, Alembic environment, Django project).
 
 use crate::schema::Schema;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// Every history's schema; a heading names each when there are several.
+pub fn render_text(schemas: &BTreeMap<String, Schema>) -> String {
+    if schemas.len() == 1 {
+        return schemas.values().map(render_one).collect();
+    }
+    let mut out = String::new();
+    for (history, schema) in schemas {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "history {history}");
+        out.push_str(&render_one(schema));
+    }
+    out
+}
+
 /// One line per object and per column, constraint and index, sorted: the input of `--diff`.
-pub fn render_text(schema: &Schema) -> String {
+fn render_one(schema: &Schema) -> String {
     let mut out = String::new();
     for t in schema.tables.values() {
         let _ = writeln!(
@@ -86,30 +104,59 @@ pub fn render_text(schema: &Schema) -> String {
     out
 }
 
-pub fn render_json(schema: &Schema) -> String {
+pub fn render_json(schemas: &BTreeMap<String, Schema>) -> String {
     #[derive(serde::Serialize)]
-    struct Doc<'a> {
-        version: u32,
+    struct History<'a> {
+        history: &'a str,
         tables: Vec<&'a crate::schema::Table>,
         views: Vec<&'a crate::schema::View>,
         enums: Vec<&'a crate::schema::EnumType>,
     }
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        version: u32,
+        histories: Vec<History<'a>>,
+    }
     let doc = Doc {
-        version: 1,
-        tables: schema.tables.values().collect(),
-        views: schema.views.values().collect(),
-        enums: schema.types.values().collect(),
+        version: 2,
+        histories: schemas
+            .iter()
+            .map(|(history, schema)| History {
+                history,
+                tables: schema.tables.values().collect(),
+                views: schema.views.values().collect(),
+                enums: schema.types.values().collect(),
+            })
+            .collect(),
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// A unified diff of two schemas' text forms.
-pub fn diff(before: &Schema, after: &Schema, before_label: &str, after_label: &str) -> String {
-    let a = render_text(before);
-    let b = render_text(after);
-    similar::TextDiff::from_lines(&a, &b)
-        .unified_diff()
-        .context_radius(3)
-        .header(before_label, after_label)
-        .to_string()
+/// A unified diff of two schemas' text forms, history by history.
+pub fn diff(
+    pairs: &BTreeMap<String, crate::rollback::SchemaPair>,
+    before_label: &str,
+    after_label: &str,
+) -> String {
+    let mut out = String::new();
+    for (history, pair) in pairs {
+        let a = render_one(&pair.at_target);
+        let b = render_one(&pair.now);
+        let (before, after) = if pairs.len() == 1 {
+            (before_label.to_string(), after_label.to_string())
+        } else {
+            (
+                format!("{before_label} ({history})"),
+                format!("{after_label} ({history})"),
+            )
+        };
+        out.push_str(
+            &similar::TextDiff::from_lines(&a, &b)
+                .unified_diff()
+                .context_radius(3)
+                .header(&before, &after)
+                .to_string(),
+        );
+    }
+    out
 }

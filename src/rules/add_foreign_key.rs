@@ -16,7 +16,9 @@ pub const META: RuleMeta = RuleMeta {
 pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
     for (before, after, replaced) in cx.present_tables() {
         for con in cx.new_constraints(before, after, ConstraintKind::ForeignKey) {
-            if Comparison::only_new_columns(before, &con.def.columns) {
+            // New columns that writers at `before` leave NULL never trip it (a CHECK that
+            // refuses NULL is add-not-null-column's); a default they get may.
+            if Comparison::only_new_nullable_columns(before, after, &con.def.columns) {
                 continue;
             }
             let Some(at) = cx.constraint_origin(after, &con.name, replaced) else {

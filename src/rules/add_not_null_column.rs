@@ -1,5 +1,6 @@
 use super::{Group, RuleMeta, Severity, q};
 use crate::compare::{Breakage, Comparison};
+use crate::model::ConstraintKind;
 
 pub const META: RuleMeta = RuleMeta {
     name: "add-not-null-column",
@@ -13,7 +14,42 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
     for (before, after, replaced) in cx.present_tables() {
+        let new_checks = cx.new_constraints(before, after, ConstraintKind::Check);
         for col in cx.new_columns(before, after, replaced.is_some()) {
+            if col.def.default.is_none() && !col.def.generated && col.def.nullable {
+                // Nullable, but a check on the new columns alone may refuse the NULL that
+                // writers leaving the column out store (`CHECK (c IS NOT NULL)`); a check
+                // that also reads old columns is add-check-constraint's.
+                let refusing = new_checks.iter().find(|k| {
+                    k.def.columns.contains(&col.def.name)
+                        && Comparison::only_new_columns(before, &k.def.columns)
+                        && k.def
+                            .expression
+                            .as_deref()
+                            .is_some_and(crate::frontend::check_may_reject_null)
+                });
+                if let Some(k) = refusing
+                    && let Some(at) = cx.constraint_origin(after, &k.name, replaced)
+                {
+                    let object = format!("{}.{}", before.name, col.def.name);
+                    out.push(Breakage {
+                        rule: super::Rule::AddNotNullColumn,
+                        at,
+                        object: object.clone(),
+                        message: format!(
+                            "check {} makes new column {} reject NULL, and it has no database default",
+                            q(&k.name),
+                            q(&object)
+                        ),
+                        impact: format!(
+                            "inserts rows into {} without a value for {}",
+                            q(&before.name),
+                            q(&col.def.name)
+                        ),
+                    });
+                }
+                continue;
+            }
             if !col.def.requires_value() {
                 continue;
             }

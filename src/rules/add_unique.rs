@@ -1,5 +1,6 @@
 use super::{Group, RuleMeta, Severity, q};
-use crate::compare::{Breakage, Comparison};
+use crate::compare::{Breakage, Comparison, is_unique_default};
+use crate::schema::EventKind;
 
 pub const META: RuleMeta = RuleMeta {
     name: "add-unique",
@@ -14,6 +15,7 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
+    defaults_on_unique_columns(cx, out);
     for (before, after, replaced) in cx.present_tables() {
         let old_keys = Comparison::unique_keys(before);
         let mut seen: Vec<Vec<String>> = Vec::new();
@@ -40,7 +42,7 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             {
                 continue;
             }
-            if Comparison::only_new_nullable_columns(before, after, cols) {
+            if Comparison::only_new_columns_without_collisions(before, after, cols) {
                 continue;
             }
             let Some(at) = cx.constraint_origin(after, name, replaced) else {
@@ -66,6 +68,62 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                     q(&before.name)
                 ),
             });
+        }
+    }
+}
+
+/// A unique key that existed already, over a column that writers at `before` leave out and
+/// that now gets a default: the rows they insert used to differ there (NULL never equals
+/// NULL) and now all share the default.
+fn defaults_on_unique_columns(cx: &Comparison, out: &mut Vec<Breakage>) {
+    for (before, after, replaced) in cx.present_tables() {
+        if replaced.is_some() {
+            continue;
+        }
+        let kept = Comparison::unique_keys(after);
+        let mut flagged: Vec<&str> = Vec::new();
+        for key in Comparison::unique_keys(before)
+            .iter()
+            .filter(|k| kept.contains(k))
+        {
+            for name in key {
+                let (Some(was), Some(now)) = (before.column(name), after.column(name)) else {
+                    continue;
+                };
+                let left_out = was.def.nullable && was.def.default.is_none() && !was.def.generated;
+                let Some(default) = &now.def.default else {
+                    continue;
+                };
+                if !left_out
+                    || now.id != was.id
+                    || is_unique_default(default)
+                    || flagged.contains(&name.as_str())
+                {
+                    continue;
+                }
+                let Some(at) = cx.last_event(
+                    |k| matches!(k, EventKind::DefaultSet { column } if *column == now.id),
+                ) else {
+                    continue;
+                };
+                flagged.push(name);
+                let object = format!("{}.{}", before.name, name);
+                out.push(Breakage {
+                    rule: super::Rule::AddUnique,
+                    at,
+                    object: object.clone(),
+                    message: format!(
+                        "column {} gets a default while a unique key covers it ({})",
+                        q(&object),
+                        key.join(", ")
+                    ),
+                    impact: format!(
+                        "inserts rows into {} without {}: they now share the default and collide",
+                        q(&before.name),
+                        q(name)
+                    ),
+                });
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                 .last_event(
                     |k| matches!(k, EventKind::ColumnTypeChanged { column, .. } if *column == now.id),
                 )
+                .or_else(|| cx.replacement_origin(col, now))
                 .or(replaced);
             let Some(at) = at else { continue };
             let object = format!("{}.{}", before.name, col.def.name);

@@ -16,7 +16,9 @@ pub const META: RuleMeta = RuleMeta {
 pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
     for (before, after, replaced) in cx.present_tables() {
         for col in &before.columns {
-            if after.column(&col.def.name).is_some() {
+            // Same name, same column (in a rebuilt table, any column of that name).
+            let namesake = after.column(&col.def.name);
+            if namesake.is_some_and(|c| replaced.is_some() || c.id == col.id) {
                 continue;
             }
             let object = format!("{}.{}", before.name, col.def.name);
@@ -36,6 +38,11 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                     "table {} is rebuilt without column {}",
                     q(&before.name),
                     q(&col.def.name)
+                )
+            } else if namesake.is_some() {
+                format!(
+                    "column {} is dropped, and a new, empty column takes its name",
+                    q(&object)
                 )
             } else {
                 format!("column {} is dropped", q(&object))

@@ -18,7 +18,10 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             continue;
         }
         for col in &before.columns {
-            if after.column(&col.def.name).is_some() {
+            if after
+                .column(&col.def.name)
+                .is_some_and(|c| c.id == col.id)
+            {
                 continue;
             }
             let Some(now) = after.column_by_id(col.id) else {

@@ -256,12 +256,14 @@ fn apply_options<'a>(
             ColumnOption::ForeignKey(fk) => {
                 let mut d = ConstraintDef::new(ConstraintKind::ForeignKey, vec![name.clone()]);
                 d.references = Some(qname(&fk.foreign_table));
+                d.ref_columns = fk.referred_columns.iter().map(ident).collect();
                 cons.push(d);
             }
-            ColumnOption::Check(_) => cons.push(ConstraintDef::new(
-                ConstraintKind::Check,
-                vec![name.clone()],
-            )),
+            ColumnOption::Check(expr) => {
+                let mut d = ConstraintDef::new(ConstraintKind::Check, vec![name.clone()]);
+                d.expression = Some(expr.to_string());
+                cons.push(d);
+            }
             ColumnOption::Generated { .. } | ColumnOption::Identity(_) => col.generated = true,
             ColumnOption::DialectSpecific(tokens) => {
                 let t: String = tokens
@@ -303,13 +305,14 @@ fn table_constraint(c: &TableConstraint) -> Option<Result<ConstraintDef, IndexDe
             );
             d.name = f.name.as_ref().map(ident);
             d.references = Some(qname(&f.foreign_table));
+            d.ref_columns = f.referred_columns.iter().map(ident).collect();
             d
         }
         TableConstraint::Check(k) => {
-            let mut d = ConstraintDef::new(
-                ConstraintKind::Check,
-                crate::frontend::check_columns(&k.expr.to_string()),
-            );
+            let expr = k.expr.to_string();
+            let mut d =
+                ConstraintDef::new(ConstraintKind::Check, crate::frontend::check_columns(&expr));
+            d.expression = Some(expr);
             d.name = k.name.as_ref().map(ident);
             d
         }
@@ -321,6 +324,7 @@ fn table_constraint(c: &TableConstraint) -> Option<Result<ConstraintDef, IndexDe
                 unique: false,
                 concurrently: false,
                 partial: false,
+                predicate_columns: Vec::new(),
                 if_not_exists: false,
             }));
         }
@@ -401,6 +405,11 @@ fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op
                     unique: ci.unique,
                     concurrently: ci.concurrently,
                     partial: ci.predicate.is_some(),
+                    predicate_columns: ci
+                        .predicate
+                        .as_ref()
+                        .map(|p| crate::frontend::check_columns(&p.to_string()))
+                        .unwrap_or_default(),
                     if_not_exists: ci.if_not_exists,
                 }),
                 span,
@@ -460,6 +469,8 @@ fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op
                 name: qname(&v.name),
                 materialized: v.materialized,
                 or_replace: v.or_replace,
+                depends_on: Vec::new(),
+                columns: Vec::new(),
             },
             span,
         )),

@@ -473,15 +473,53 @@ fn constraint_columns(node: &SyntaxNode) -> Vec<String> {
     }
 }
 
+/// The columns an expression mentions, in the order they first appear (PostgreSQL names an
+/// unnamed CHECK after the first). A function's name (`length` in `length(code)`) is not one.
 fn expression_columns(node: &SyntaxNode) -> Vec<String> {
-    let mut cols: Vec<String> = node
-        .descendants()
-        .filter(|c| c.kind() == K::NAME_REF)
-        .filter_map(|c| ident(&c))
-        .collect();
-    cols.sort();
-    cols.dedup();
+    let mut cols: Vec<String> = Vec::new();
+    for c in node.descendants().filter(|c| c.kind() == K::NAME_REF) {
+        let is_function_name =
+            c.parent().is_some_and(|p| p.kind() == K::CALL_EXPR) && c.prev_sibling().is_none();
+        if is_function_name {
+            continue;
+        }
+        if let Some(name) = ident(&c)
+            && !cols.contains(&name)
+        {
+            cols.push(name);
+        }
+    }
     cols
+}
+
+/// The relations a view's query reads and the column names it mentions (`*` when it selects
+/// all): what the database drops the view with.
+fn query_dependencies(node: &SyntaxNode) -> (Vec<QualifiedName>, Vec<String>) {
+    let mut tables: Vec<QualifiedName> = Vec::new();
+    for r in node
+        .descendants()
+        .filter(|c| c.kind() == K::RELATION_NAME_REF)
+    {
+        if let Some(q) = qualified(&r)
+            && !tables.contains(&q)
+        {
+            tables.push(q);
+        }
+    }
+    let mut columns = match child(node, K::SELECT).or_else(|| {
+        node.descendants()
+            .find(|c| c.kind() == K::SELECT || c.kind() == K::COMPOUND_SELECT)
+    }) {
+        Some(q) => expression_columns(&q),
+        None => Vec::new(),
+    };
+    if node
+        .descendants_with_tokens()
+        .any(|t| t.kind() == K::STAR && t.parent().is_some_and(|p| p.kind() == K::TARGET))
+    {
+        columns.push("*".to_string());
+    }
+    (tables, columns)
 }
 
 fn constraint_name(node: &SyntaxNode) -> Option<String> {
@@ -521,10 +559,33 @@ fn table_constraint(node: &SyntaxNode, own_column: Option<&str>) -> Option<Const
     }
     let mut def = ConstraintDef::new(kind, columns);
     def.name = constraint_name(node);
+    if kind == ConstraintKind::Check {
+        // The expression between the parentheses.
+        def.expression = node
+            .children()
+            .find(|c| c.kind() != K::CONSTRAINT_NAME_CLAUSE && c.kind() != K::NOT_VALID)
+            .map(|e| node_text(&e));
+    }
     def.not_valid =
         has_child(node, K::NOT_VALID) || node.descendants().any(|d| d.kind() == K::NOT_VALID);
     if kind == ConstraintKind::ForeignKey {
         def.references = child(node, K::TABLE_NAME_REF).and_then(|n| qualified(&n));
+        // `REFERENCES p (id)` inline; `FOREIGN KEY (a) REFERENCES p (id)`: the second list.
+        let referenced = if node.kind() == K::REFERENCES_CONSTRAINT {
+            Some(node.clone())
+        } else {
+            node.children()
+                .filter(|c| c.kind() == K::FOREIGN_KEY_COLUMN_LIST)
+                .nth(1)
+        };
+        def.ref_columns = referenced
+            .map(|l| {
+                l.children()
+                    .filter(|c| c.kind() == K::COLUMN_NAME_REF)
+                    .filter_map(|c| ident(&c))
+                    .collect()
+            })
+            .unwrap_or_default();
     }
     def.using_index = child(node, K::USING_INDEX_NAME)
         .and_then(|u| child(&u, K::INDEX_REF))
@@ -553,6 +614,7 @@ fn column_def(node: &SyntaxNode) -> Option<(ColumnDef, Vec<ConstraintDef>)> {
             K::DEFAULT_CONSTRAINT => col.default = Some(expr_text_after_keyword(&c)),
             K::GENERATED_CONSTRAINT => {
                 col.generated = true;
+                col.generated_from = expression_columns(&c);
                 if c.descendants_with_tokens()
                     .any(|t| t.kind() == K::IDENTITY_KW)
                 {
@@ -641,11 +703,14 @@ fn statement_ops(node: &SyntaxNode, text: &str, out: &mut Vec<(Op, Span)>, depth
         }
         K::CREATE_VIEW | K::CREATE_MATERIALIZED_VIEW => {
             if let Some(name) = child(node, K::VIEW).and_then(|n| qualified(&n)) {
+                let (depends_on, columns) = query_dependencies(node);
                 out.push((
                     Op::CreateView {
                         name,
                         materialized: node.kind() == K::CREATE_MATERIALIZED_VIEW,
                         or_replace: has_child(node, K::OR_REPLACE),
+                        depends_on,
+                        columns,
                     },
                     span,
                 ));
@@ -1233,6 +1298,9 @@ fn create_index(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
             unique: has_token(node, K::UNIQUE_KW),
             concurrently: has_token(node, K::CONCURRENTLY_KW),
             partial: has_child(node, K::WHERE_CLAUSE),
+            predicate_columns: child(node, K::WHERE_CLAUSE)
+                .map(|w| expression_columns(&w))
+                .unwrap_or_default(),
             if_not_exists: has_child(node, K::IF_NOT_EXISTS),
         }),
         span,
