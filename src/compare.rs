@@ -161,6 +161,33 @@ impl<'a> Comparison<'a> {
         self.last_event(|k| matches!(k, EventKind::ColumnAdded { column, .. } if *column == now.id))
     }
 
+    /// Columns that writers at `before` leave out and that got NULL there but a default now
+    /// (`SET DEFAULT`): (table at `before`, table now, the column now, the change that set it).
+    /// A constraint that never saw those rows' value now checks the default.
+    pub fn newly_defaulted(&self) -> Vec<(&'a Table, &'a Table, &'a Column, ChangeRef)> {
+        let mut out = Vec::new();
+        for (before, after, replaced) in self.present_tables() {
+            if replaced.is_some() {
+                continue;
+            }
+            for now in &after.columns {
+                let Some(was) = before.column_by_id(now.id) else {
+                    continue;
+                };
+                let left_null = was.def.nullable && was.def.default.is_none() && !was.def.generated;
+                if !left_null || now.def.default.is_none() {
+                    continue;
+                }
+                if let Some(at) = self.last_event(
+                    |k| matches!(k, EventKind::DefaultSet { column } if *column == now.id),
+                ) {
+                    out.push((before, after, now, at));
+                }
+            }
+        }
+        out
+    }
+
     /// The change that made column `c` (of table `after`) what it is, preferring the most
     /// specific event.
     pub fn column_origin(
@@ -267,9 +294,10 @@ impl<'a> Comparison<'a> {
         !cols.is_empty()
             && cols.iter().all(|c| {
                 before.column(c).is_none()
-                    && after
-                        .column(c)
-                        .is_some_and(|col| col.def.nullable && col.def.default.is_none())
+                    && after.column(c).is_some_and(|col| {
+                        // A generated column is computed from what old writers write.
+                        col.def.nullable && col.def.default.is_none() && !col.def.generated
+                    })
             })
     }
 
@@ -343,7 +371,8 @@ pub fn is_widening(from: &SqlType, to: &SqlType) -> bool {
     };
     match (f, t) {
         ("varchar", "varchar") | ("varbit", "varbit") => at_least(fa),
-        ("char", "char") => ta.is_some_and(|b| fa.is_some_and(|a| b >= a)),
+        // A longer `char` pads every value further (`'ab  '` reads back `'ab    '`).
+        ("char", "char") => ta == fa,
         // Not from `char`: its values lose their padding (`'ab  '` reads back `'ab'`).
         ("varchar" | "text" | "tinytext", "text") | ("text", "varchar") => {
             to.args.is_empty() || f != "text"
@@ -412,6 +441,7 @@ mod tests {
         // Padding is dropped: 'ab  ' reads back 'ab'.
         assert!(!is_widening(&t("char", &[4]), &t("varchar", &[4])));
         assert!(!is_widening(&t("char", &[4]), &t("text", &[])));
+        assert!(!is_widening(&t("char", &[4]), &t("char", &[8])));
         // Stored values read back with other digits: 0.1 becomes 0.10000000149011612.
         assert!(!is_widening(&t("real", &[]), &t("float8", &[])));
     }

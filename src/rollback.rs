@@ -96,6 +96,9 @@ pub struct Report {
     pub target_heads: BTreeMap<String, Option<String>>,
     /// Django: per app, the name of the newest migration the target knows.
     pub target_app_heads: BTreeMap<String, String>,
+    /// Folders of the now side that could not be read (`path: reason`): migrations in them are
+    /// unseen, so the verdict is at best unknown.
+    pub unread: Vec<String>,
     /// Per history (histories are separate databases), the schema at the target and now.
     #[serde(skip)]
     pub schemas: BTreeMap<String, SchemaPair>,
@@ -119,6 +122,15 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         target_heads: BTreeMap::new(),
         target_app_heads: BTreeMap::new(),
         schemas: BTreeMap::new(),
+        unread: now
+            .project
+            .walk_errors
+            .iter()
+            .map(|(path, err)| {
+                let path = if path.is_empty() { "." } else { path.as_str() };
+                format!("{path}: {err}")
+            })
+            .collect(),
     };
     let keys: BTreeSet<&str> = now
         .project
@@ -277,7 +289,7 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
     }
     report.verdict = if !report.breakages.is_empty() {
         VerdictKind::Unsafe
-    } else if !report.opaque.is_empty() {
+    } else if !report.opaque.is_empty() || !report.unread.is_empty() {
         VerdictKind::Unknown
     } else {
         VerdictKind::Safe

@@ -606,8 +606,14 @@ impl Schema {
         Some(id)
     }
 
-    /// Adds a constraint to `table` (which exists) and returns its name.
-    fn add_constraint(&mut self, table: &QualifiedName, mut def: ConstraintDef) -> String {
+    /// Adds a constraint to `table` (which exists) and returns its name; a primary key's
+    /// columns become NOT NULL (`NotNullSet` for each that was nullable).
+    fn add_constraint(
+        &mut self,
+        table: &QualifiedName,
+        mut def: ConstraintDef,
+        emit: &mut impl FnMut(EventKind),
+    ) -> String {
         self.resolve_references(&mut def, None);
         let Some(t) = self.tables.get_mut(table) else {
             return def.name.unwrap_or_default();
@@ -629,7 +635,10 @@ impl Schema {
                 .iter_mut()
                 .filter(|c| def.columns.contains(&c.def.name))
             {
-                c.def.nullable = false;
+                if c.def.nullable {
+                    c.def.nullable = false;
+                    emit(EventKind::NotNullSet { column: c.id });
+                }
             }
         }
         let name = match self.tables.get(table) {
@@ -776,6 +785,24 @@ impl Schema {
     fn drop_keys_using(&mut self, table: &QualifiedName, columns: &[String]) {
         let mut key = columns.to_vec();
         key.sort();
+        // Another unique key over the same columns keeps them referenceable (the database
+        // attached the foreign key to the oldest one, in practice the one that stays).
+        let still_unique = self.tables.get(table).is_some_and(|t| {
+            let same = |cols: &[String]| {
+                let mut c = cols.to_vec();
+                c.sort();
+                c == key
+            };
+            t.constraints
+                .iter()
+                .any(|c| c.def.kind.is_uniqueness() && same(&c.def.columns))
+                || t.indexes
+                    .iter()
+                    .any(|i| i.unique && !i.partial && same(&i.columns))
+        });
+        if still_unique {
+            return;
+        }
         for t in self.tables.values_mut() {
             t.constraints.retain(|c| {
                 let mut refs = c.def.ref_columns.clone();
@@ -934,7 +961,7 @@ impl Schema {
                     column: cid,
                 });
                 for con in constraints {
-                    let name = self.add_constraint(table, con.clone());
+                    let name = self.add_constraint(table, con.clone(), &mut emit);
                     emit(EventKind::ConstraintAdded { table: tid, name });
                 }
             }
@@ -1117,7 +1144,7 @@ impl Schema {
             }
             Op::AddConstraint { table, constraint } => {
                 let tid = self.ensure_table(table).id;
-                let name = self.add_constraint(table, constraint.clone());
+                let name = self.add_constraint(table, constraint.clone(), &mut emit);
                 emit(EventKind::ConstraintAdded { table: tid, name });
             }
             Op::DropConstraint {

@@ -870,6 +870,30 @@ fn unreadable_directory_and_files() {
                 &mut rollsafe_cmd_as(&prefix, &bin, dir.path(), args),
             )
         });
+        if locked.is_dir() {
+            // Nothing is ahead of V2, but migrations may hide in the folder: not "safe".
+            let out = run_checked(
+                row.name,
+                &mut rollsafe_cmd_as(&prefix, &bin, dir.path(), &["rollback", "V2"]),
+            );
+            assert_eq!(
+                out.code, 3,
+                "{}: rollback verdict\n{}",
+                row.name, out.stdout
+            );
+            assert!(
+                out.stdout.contains("UNKNOWN") || out.stdout.to_lowercase().contains("unknown"),
+                "{}: {}",
+                row.name,
+                out.stdout
+            );
+            assert!(
+                out.stdout.contains("could not read") && out.stdout.contains("extra/migrations"),
+                "{}: names the unread folder: {}",
+                row.name,
+                out.stdout
+            );
+        }
         drop(restore);
     }
 }

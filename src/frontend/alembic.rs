@@ -599,26 +599,34 @@ impl Reader<'_> {
                 let mut columns = Vec::new();
                 let mut constraints = Vec::new();
                 let mut pre = Vec::new();
+                let mut autoinc = Vec::new();
                 for a in call.arguments.args.iter().skip(1) {
                     let Expr::Call(c) = a else { continue };
                     let leaf = call_name(c).unwrap_or_default();
                     let leaf = leaf.rsplit('.').next().unwrap_or("");
                     if leaf == "Column" {
-                        if let Some((col, cons, enums)) = self.column(c) {
+                        if let Some((col, cons, enums, auto)) = self.column(c) {
                             columns.push(col);
                             constraints.extend(cons);
                             pre.extend(enums);
+                            autoinc.push(auto);
                         }
                     } else if let Some(con) = self.table_constraint(c, leaf) {
                         constraints.push(con);
                     }
                 }
+                let mut key: Vec<String> = Vec::new();
                 for con in &constraints {
                     if con.kind == ConstraintKind::PrimaryKey {
                         for col in columns.iter_mut().filter(|c| con.columns.contains(&c.name)) {
                             col.nullable = false;
                         }
+                        key.extend(con.columns.iter().cloned());
                     }
+                }
+                let in_key: Vec<bool> = columns.iter().map(|c| key.contains(&c.name)).collect();
+                if let Some(i) = serial_column(&autoinc, &in_key) {
+                    make_serial(&mut columns[i]);
                 }
                 let mut ops: Vec<(Op, Span)> = pre.into_iter().map(|o| (o, at)).collect();
                 ops.push((
@@ -659,7 +667,14 @@ impl Reader<'_> {
                     return unknown();
                 };
                 match self.column(c) {
-                    Some((column, constraints, enums)) => {
+                    Some((mut column, constraints, enums, auto)) => {
+                        // The column alone makes the key of the table Alembic builds for it.
+                        let in_key = [constraints
+                            .iter()
+                            .any(|k| k.kind == ConstraintKind::PrimaryKey)];
+                        if serial_column(&[auto], &in_key).is_some() {
+                            make_serial(&mut column);
+                        }
                         let mut ops: Vec<(Op, Span)> = enums.into_iter().map(|o| (o, at)).collect();
                         ops.push((
                             Op::AddColumn {
@@ -929,16 +944,21 @@ impl Reader<'_> {
         }
     }
 
-    /// `sa.Column(name, type, *args, **kw)`: the column, its inline constraints, and the enum
-    /// types it creates.
-    fn column(&self, c: &ExprCall) -> Option<(ColumnDef, Vec<ConstraintDef>, Vec<Op>)> {
+    /// `sa.Column(name, type, *args, **kw)`: the column, its inline constraints, the enum
+    /// types it creates, and what decides whether it becomes `SERIAL`.
+    fn column(&self, c: &ExprCall) -> Option<(ColumnDef, Vec<ConstraintDef>, Vec<Op>, AutoInc)> {
         let name = arg(c, "name", 0).and_then(|e| self.name_of(e))?;
         let mut ty = SqlType::unknown();
         let mut enums = Vec::new();
         let mut cons = Vec::new();
+        let mut sequence = None;
         for a in c.arguments.args.iter().skip(1) {
             if let Expr::Call(inner) = a {
                 let leaf = call_name(inner).unwrap_or_default();
+                if leaf.ends_with("Sequence") {
+                    sequence = Some(bool_opt(inner, "optional"));
+                    continue;
+                }
                 if leaf.ends_with("ForeignKey") {
                     let target = arg(inner, "column", 0)
                         .and_then(|e| python::str_value(e, self.text))
@@ -979,15 +999,31 @@ impl Reader<'_> {
         // `default=` is applied by the Python code of the new version only; it is not a
         // database default.
         col.default = kwarg(c, "server_default").and_then(|d| self.server_default(d));
-        let has_identity = c.arguments.args.iter().any(|a| matches!(a, Expr::Call(i) if call_name(i).is_some_and(|n| n.ends_with("Identity") || n.ends_with("Computed"))));
-        let autoinc = kwarg(c, "autoincrement").and_then(bool_value);
-        if has_identity
-            || (pk
-                && autoinc != Some(false)
-                && matches!(col.ty.base.as_str(), "integer" | "bigint" | "smallint"))
-        {
+        let identity = c.arguments.args.iter().any(
+            |a| matches!(a, Expr::Call(i) if call_name(i).is_some_and(|n| n.ends_with("Identity"))),
+        );
+        let computed = c.arguments.args.iter().any(
+            |a| matches!(a, Expr::Call(i) if call_name(i).is_some_and(|n| n.ends_with("Computed"))),
+        );
+        if identity || computed {
             col.generated = true;
         }
+        let auto = AutoInc {
+            explicit: match kwarg(c, "autoincrement") {
+                Some(e) if python::str_value(e, self.text).is_some() => None,
+                Some(e) => bool_value(e),
+                None => None,
+            },
+            ignore_fk: kwarg(c, "autoincrement")
+                .and_then(|e| python::str_value(e, self.text))
+                .is_some_and(|s| s.value == "ignore_fk"),
+            integer: matches!(col.ty.base.as_str(), "integer" | "bigint" | "smallint"),
+            foreign_key: !cons.is_empty(),
+            client_default: kwarg(c, "default").is_some_and(|d| !matches!(d, Expr::NoneLiteral(_))),
+            server_default: col.default.is_some(),
+            sequence,
+            identity,
+        };
         if pk {
             cons.push(ConstraintDef::new(
                 ConstraintKind::PrimaryKey,
@@ -1000,7 +1036,7 @@ impl Reader<'_> {
                 vec![name.clone()],
             ));
         }
-        Some((col, cons, enums))
+        Some((col, cons, enums, auto))
     }
 
     fn table_constraint(&self, c: &ExprCall, leaf: &str) -> Option<ConstraintDef> {
@@ -1155,6 +1191,57 @@ impl Reader<'_> {
         };
         (ty, enums)
     }
+}
+
+/// What decides whether SQLAlchemy creates a column as `SERIAL` on PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+struct AutoInc {
+    /// `autoincrement=True/False`; `None` for the default `"auto"` (and `"ignore_fk"`).
+    explicit: Option<bool>,
+    ignore_fk: bool,
+    integer: bool,
+    foreign_key: bool,
+    /// A Python-side `default=` (not a `Sequence`).
+    client_default: bool,
+    server_default: bool,
+    /// A `sa.Sequence(…)`, and whether it is `optional=True`.
+    sequence: Option<bool>,
+    identity: bool,
+}
+
+/// The column SQLAlchemy makes `SERIAL`/`BIGSERIAL`/`SMALLSERIAL` (its
+/// `PrimaryKeyConstraint._autoincrement_column`, then PostgreSQL's
+/// `get_column_specification`): with a one-column primary key, that column when it is an
+/// integer with `autoincrement` left `"auto"` and no `default=`, `server_default=` or foreign key
+/// (or `autoincrement=True`); with a composite key, only a column marked `autoincrement=True`.
+/// `sa.Identity()` or a (non-optional) `sa.Sequence` keeps the plain type.
+fn serial_column(columns: &[AutoInc], in_key: &[bool]) -> Option<usize> {
+    let key: Vec<usize> = (0..columns.len()).filter(|&i| in_key[i]).collect();
+    let candidate = match key.as_slice() {
+        [i] => {
+            let c = &columns[*i];
+            let auto = match c.explicit {
+                Some(true) => true,
+                Some(false) => false,
+                None => !c.client_default && !c.server_default && (!c.foreign_key || c.ignore_fk),
+            };
+            auto.then_some(*i)
+        }
+        _ => key
+            .iter()
+            .copied()
+            .find(|&i| columns[i].explicit == Some(true)),
+    }?;
+    let c = &columns[candidate];
+    (c.integer && !c.identity && !c.client_default && c.sequence.is_none_or(|optional| optional))
+        .then_some(candidate)
+}
+
+/// A `SERIAL` column: the integer type with a `nextval` default the database fills (the SQL
+/// frontend writes `serial` the same way).
+fn make_serial(col: &mut ColumnDef) {
+    col.default = Some("nextval(…)".to_string());
+    col.nullable = false;
 }
 
 /// The method names along a call chain: `t.update().where(…).values(…)` gives

@@ -73,11 +73,20 @@ pub fn recommend(report: &Report, now: &Project, target_label: &str) -> Recommen
                 "a human must check the changes rollsafe cannot read before rolling back to \
                  {target_label}"
             );
-            rec.steps.push(
-                "review each opaque change listed above: does it drop, rename or tighten \
-                 anything the code at the target uses?"
-                    .to_string(),
-            );
+            if !report.unread.is_empty() {
+                rec.steps.push(
+                    "make the folders listed above readable and run rollsafe again: migrations \
+                     in them are not counted"
+                        .to_string(),
+                );
+            }
+            if !report.opaque.is_empty() {
+                rec.steps.push(
+                    "review each opaque change listed above: does it drop, rename or tighten \
+                     anything the code at the target uses?"
+                        .to_string(),
+                );
+            }
             rec.steps.push(
                 "if none does, roll back the app only; otherwise treat it as unsafe".to_string(),
             );
@@ -352,6 +361,15 @@ pub fn render_human(
             let _ = writeln!(out, "  - {}: {}", loc(o.migration, o.span), o.reason);
         }
     }
+    if !report.unread.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nFolders rollsafe could not read (their migrations are not counted):"
+        );
+        for u in &report.unread {
+            let _ = writeln!(out, "  - {u}");
+        }
+    }
     if !report.edited.is_empty() {
         let _ = writeln!(
             out,
@@ -386,6 +404,8 @@ struct JsonReport<'a> {
     ahead: Vec<JsonAhead<'a>>,
     breakages: Vec<JsonBreakage<'a>>,
     opaque: Vec<JsonOpaque<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unread: &'a [String],
     edited: &'a [String],
     recommendation: &'a Recommendation,
 }
@@ -503,6 +523,7 @@ pub fn render_json(
             .collect(),
         breakages,
         opaque,
+        unread: &report.unread,
         edited: &report.edited,
         recommendation: rec,
     };

@@ -1,6 +1,5 @@
 use super::{Group, RuleMeta, Severity, q};
 use crate::compare::{Breakage, Comparison, is_unique_default};
-use crate::schema::EventKind;
 
 pub const META: RuleMeta = RuleMeta {
     name: "add-unique",
@@ -76,54 +75,33 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
 /// that now gets a default: the rows they insert used to differ there (NULL never equals
 /// NULL) and now all share the default.
 fn defaults_on_unique_columns(cx: &Comparison, out: &mut Vec<Breakage>) {
-    for (before, after, replaced) in cx.present_tables() {
-        if replaced.is_some() {
+    for (before, after, col, at) in cx.newly_defaulted() {
+        let name = &col.def.name;
+        let kept = Comparison::unique_keys(after);
+        let Some(key) = Comparison::unique_keys(before)
+            .into_iter()
+            .find(|k| k.contains(name) && kept.contains(k))
+        else {
+            continue;
+        };
+        if col.def.default.as_deref().is_some_and(is_unique_default) {
             continue;
         }
-        let kept = Comparison::unique_keys(after);
-        let mut flagged: Vec<&str> = Vec::new();
-        for key in Comparison::unique_keys(before)
-            .iter()
-            .filter(|k| kept.contains(k))
-        {
-            for name in key {
-                let (Some(was), Some(now)) = (before.column(name), after.column(name)) else {
-                    continue;
-                };
-                let left_out = was.def.nullable && was.def.default.is_none() && !was.def.generated;
-                let Some(default) = &now.def.default else {
-                    continue;
-                };
-                if !left_out
-                    || now.id != was.id
-                    || is_unique_default(default)
-                    || flagged.contains(&name.as_str())
-                {
-                    continue;
-                }
-                let Some(at) = cx.last_event(
-                    |k| matches!(k, EventKind::DefaultSet { column } if *column == now.id),
-                ) else {
-                    continue;
-                };
-                flagged.push(name);
-                let object = format!("{}.{}", before.name, name);
-                out.push(Breakage {
-                    rule: super::Rule::AddUnique,
-                    at,
-                    object: object.clone(),
-                    message: format!(
-                        "column {} gets a default while a unique key covers it ({})",
-                        q(&object),
-                        key.join(", ")
-                    ),
-                    impact: format!(
-                        "inserts rows into {} without {}: they now share the default and collide",
-                        q(&before.name),
-                        q(name)
-                    ),
-                });
-            }
-        }
+        let object = format!("{}.{}", before.name, name);
+        out.push(Breakage {
+            rule: super::Rule::AddUnique,
+            at,
+            object: object.clone(),
+            message: format!(
+                "column {} gets a default while a unique key covers it ({})",
+                q(&object),
+                key.join(", ")
+            ),
+            impact: format!(
+                "inserts rows into {} without {}: they now share the default and collide",
+                q(&before.name),
+                q(name)
+            ),
+        });
     }
 }

@@ -1,5 +1,6 @@
 use super::{Group, RuleMeta, Severity, q};
 use crate::compare::{Breakage, Comparison};
+use crate::model::ConstraintKind;
 use crate::schema::EventKind;
 
 pub const META: RuleMeta = RuleMeta {
@@ -17,8 +18,28 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             let Some(now) = cx.same_column(col, after, replaced) else {
                 continue;
             };
+            // A nullable column whose default goes, under a check that refuses NULL
+            // (`CHECK (c IS NOT NULL)`), is as required as a NOT NULL one.
+            let refuses_null = |t: &crate::schema::Table| {
+                t.constraints.iter().any(|k| {
+                    k.def.kind == ConstraintKind::Check
+                        && k.def.columns.contains(&now.def.name)
+                        && k.def
+                            .expression
+                            .as_deref()
+                            .is_some_and(crate::frontend::check_may_reject_null)
+                })
+            };
+            let required = |c: &crate::schema::Column, t: &crate::schema::Table| {
+                c.def.requires_value()
+                    || (c.def.default.is_none() && !c.def.generated && refuses_null(t))
+            };
             // A column that became NOT NULL is set-not-null's; this is about lost defaults.
-            if col.def.nullable || col.def.requires_value() || !now.def.requires_value() {
+            if (col.def.nullable && !refuses_null(after))
+                || col.def.default.is_none()
+                || required(col, before)
+                || !required(now, after)
+            {
                 continue;
             }
             let at = cx
@@ -33,10 +54,14 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                 rule: super::Rule::DropDefault,
                 at,
                 object: object.clone(),
-                message: format!(
-                    "NOT NULL column {} loses its database default",
-                    q(&object)
-                ),
+                message: if now.def.nullable {
+                    format!(
+                        "column {} loses its database default, and a check refuses NULL in it",
+                        q(&object)
+                    )
+                } else {
+                    format!("NOT NULL column {} loses its database default", q(&object))
+                },
                 impact: format!(
                     "inserts rows into {} without a value for {}",
                     q(&before.name),

@@ -16,6 +16,7 @@
 
 mod catalog;
 mod cluster;
+mod frameworks;
 mod generate;
 mod probes;
 
@@ -228,11 +229,22 @@ impl Tally {
             for r in &class.1 {
                 *self.unconfirmed.entry(r.clone()).or_default() += 1;
             }
+            let probes: Vec<String> = step
+                .probes
+                .probes
+                .iter()
+                .zip(&step.probes.before)
+                .map(|(p, r)| match r {
+                    Ok(_) => format!("      ok   {}", p.what),
+                    Err(e) => format!("      void {}: {e}", p.what),
+                })
+                .collect();
             self.examples.push(format!(
-                "{origin}, {} ({}):\n{}",
+                "{origin}, {} ({}):\n{}\n    probes:\n{}",
                 step.label,
                 class.1.join(", "),
-                indent(&step.sql)
+                indent(&step.sql),
+                probes.join("\n")
             ));
         }
     }

@@ -291,6 +291,26 @@ pub fn derive(s: &Schema) -> Vec<Probe> {
                 statements: [a, b].concat(),
             });
         }
+        // Two rows that differ in one column only: valid before when every unique key had that
+        // column, and refused after when a new key leaves it out (`UNIQUE (b)` beside the old
+        // `PRIMARY KEY (a, b)`).
+        let mut single: Vec<&String> = keyed.clone();
+        single.sort();
+        single.dedup();
+        for only in single {
+            let second = row(&|n, c| {
+                let k = usize::from(n == only);
+                literal(c, &enums, Variant::Typical(k)).map(Some)
+            });
+            if let (Some(a), Some(b)) = (row(&|n, c| typical(0, n, c)), second)
+                && let (Some(a), Some(b)) = (insert(&a), insert(&b))
+            {
+                out.push(Probe {
+                    what: format!("insert two rows of {tkey} that differ only in {only}"),
+                    statements: [a, b].concat(),
+                });
+            }
+        }
         if let Some(first) = row(&|n, c| typical(0, n, c)).as_deref().and_then(insert)
             && !writable.is_empty()
         {

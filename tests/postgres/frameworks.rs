@@ -1,0 +1,819 @@
+//! The replay oracle for the Alembic and Django frontends: the fixture projects
+//! (`fixtures/alembic/billing`, `fixtures/django/shopsite`) and the Python examples of the rule
+//! pages are applied to the test cluster by the **real** tools, one migration at a time in the
+//! order rollsafe replays them (`Project::histories[..].order`); after each, the catalog must
+//! equal rollsafe's replayed schema for that point (`rollsafe schema --format json --history H
+//! --upto ID` for the fixtures, the same code path through the library for the rule examples),
+//! and the probes of the verdict oracle run as for SQL.
+//!
+//! The tools come from PyPI, in a virtualenv that `ROLLSAFE_ORACLE_PYTHON` names (see
+//! [`PIP_INSTALL`]). Without it the tests say loudly that they were skipped, or fail when
+//! `ROLLSAFE_REQUIRE_POSTGRES` is set (CI).
+//!
+//! **How the tools run.** Starting Python and importing SQLAlchemy or Django takes about a
+//! second, once per command that would be 20–60 s for the fixtures and the rule examples. So one
+//! driver process per test ([`DRIVER`]) imports the stack once and takes one request per line
+//! on stdin:
+//! - Alembic: `alembic --raiseerr -c INI upgrade REV` through `alembic.config.main(argv)`, the
+//!   console script's own entry point with the same arguments. `env.py` is ours (online mode,
+//!   `create_engine("postgresql+psycopg2://…")`, `transaction_per_migration=True`); a prefix of
+//!   a topological order is ancestor-closed, so after each step the applied set is the prefix.
+//! - Django: per project the driver forks a child (Django's settings and app registry are
+//!   process-wide) that calls `django.setup()` with a settings module written for the project
+//!   and then `call_command("migrate", app, name)` per step — what `python -m django migrate
+//!   app name --settings=…` runs. The apps' `models.py` are never imported (the fixture's
+//!   raise `SystemExit`, as rollsafe never imports them either): each app is an `AppConfig`
+//!   whose `import_models` registers nothing; `migrate` needs only the migration modules.
+//!
+//! **What is compared.** The project's own tables: `alembic_version`, `django_*` and `auth_*`
+//! are the tools' bookkeeping and the `django.contrib` apps the fixture depends on
+//! (`swappable_dependency(settings.AUTH_USER_MODEL)`), which rollsafe does not replay (they are
+//! not in the project). Django's generated constraint and index names are compared like any
+//! other (see [`django_projects`] for why).
+
+use super::catalog::{self, Schema};
+use super::cluster::{self, Cluster};
+use super::{
+    ProbeRun, Step, Tally, migration_class, opaque_free, rollsafe_schema_cli, rollsafe_schema_lib,
+    say, unique_database,
+};
+use rollsafe::lint::{self, Settings};
+use rollsafe::model::Framework;
+use rollsafe::project::Project;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+/// The interpreter of a virtualenv holding the tools.
+const PYTHON_ENV: &str = "ROLLSAFE_ORACLE_PYTHON";
+const REQUIRE_ENV: &str = "ROLLSAFE_REQUIRE_POSTGRES";
+
+/// The versions these tests were written against (every package of the virtualenv, so that a
+/// new release of a dependency cannot change what the oracle sees).
+const PIP_INSTALL: &str = "python3 -m venv target/oracle-venv && \
+    target/oracle-venv/bin/pip install --disable-pip-version-check -q \
+    alembic==1.20.1 SQLAlchemy==2.1.9 Mako==1.4.3 MarkupSafe==3.0.4 typing_extensions==4.16.0 \
+    Django==5.2.19 asgiref==3.13.0 sqlparse==0.6.1 psycopg2-binary==2.9.13 && \
+    export ROLLSAFE_ORACLE_PYTHON=$PWD/target/oracle-venv/bin/python";
+
+/// The driver: `python -u driver.py alembic|django`, one JSON request per line on stdin, one
+/// JSON answer per line on stdout. What the tools print goes into the answer, never to stdout.
+const DRIVER: &str = r#"
+import contextlib, io, json, os, sys, traceback
+
+out = sys.stdout
+
+def reply(**kw):
+    out.write(json.dumps(kw) + "\n")
+    out.flush()
+
+def run(fn):
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            fn()
+        return None, buf.getvalue()
+    except BaseException as e:  # SystemExit from the command-line entry points too
+        return "%s: %s\n%s" % (type(e).__name__, e, traceback.format_exc()), buf.getvalue()
+
+stack = sys.argv[1]
+try:
+    import psycopg2
+    if stack == "alembic":
+        import alembic, alembic.config, sqlalchemy
+        versions = "alembic %s, SQLAlchemy %s, psycopg2 %s" % (
+            alembic.__version__, sqlalchemy.__version__, psycopg2.__version__.split()[0])
+    else:
+        import django
+        # Imported before forking, so that each project's child starts warm.
+        import django.core.management, django.db.migrations.executor
+        versions = "Django %s, psycopg2 %s" % (django.get_version(), psycopg2.__version__.split()[0])
+except Exception as e:
+    reply(ok=False, error="%s: %s" % (type(e).__name__, e))
+    sys.exit(0)
+reply(ok=True, versions=versions)
+
+def django_project(req):
+    """In a forked child: set the project up, then migrate step by step until "end"."""
+    sys.path[:0] = req["path"]
+    os.environ["DJANGO_SETTINGS_MODULE"] = req["settings"]
+    error, output = run(django.setup)
+    reply(ok=error is None, error=error, output=output)
+    if error is not None:
+        return
+    from django.core.management import call_command
+    from django.db import connections
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return
+        step = json.loads(line)
+        if step["cmd"] == "end":
+            connections.close_all()
+            reply(ok=True)
+            return
+        error, output = run(lambda: call_command(
+            "migrate", step["app"], step["name"], interactive=False, verbosity=1))
+        reply(ok=error is None, error=error, output=output)
+
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    req = json.loads(line)
+    if req["cmd"] == "alembic":
+        # Run from the project folder, as users do (`script_location` is relative to it).
+        os.chdir(req["cwd"])
+        error, output = run(lambda: alembic.config.main(argv=req["argv"], prog="alembic"))
+        reply(ok=error is None, error=error, output=output)
+    elif req["cmd"] == "django-project":
+        pid = os.fork()
+        if pid == 0:
+            try:
+                django_project(req)
+            finally:
+                out.flush()
+                os._exit(0)
+        os.waitpid(pid, 0)
+    else:
+        reply(ok=False, error="unknown request %r" % (req,))
+"#;
+
+/// Says, past the harness's capture, that a test did not run; fails instead when CI requires it.
+fn skip_or_fail(test: &str, why: &str) {
+    let how = format!(
+        "install the tools with `{PIP_INSTALL}` (or set {PYTHON_ENV} to a python that has \
+         alembic, SQLAlchemy, psycopg2 and Django)"
+    );
+    if std::env::var_os(REQUIRE_ENV).is_some() {
+        panic!("{test}: {why}; {REQUIRE_ENV} is set, so this must run: {how}");
+    }
+    say(&format!(
+        "\n*** SKIPPED {test}: {why}; {how}. CI sets {REQUIRE_ENV}=1 and always runs this. ***\n"
+    ));
+}
+
+/// One driver process (see [`DRIVER`]).
+struct Driver {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    versions: String,
+    /// Where the driver script lives (removed with it).
+    _dir: tempfile::TempDir,
+}
+
+impl Driver {
+    /// Starts the driver for `stack`; `None` (after a loud skip) when the tools are missing.
+    fn start(test: &str, stack: &str) -> Option<Driver> {
+        let Some(python) = std::env::var_os(PYTHON_ENV).filter(|p| !p.is_empty()) else {
+            skip_or_fail(test, &format!("{PYTHON_ENV} is not set"));
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let script = dir.path().join("rollsafe_oracle_driver.py");
+        std::fs::write(&script, DRIVER).expect("write the driver");
+        let spawned = Command::new(&python)
+            .arg("-u")
+            .arg(&script)
+            .arg(stack)
+            // Importing the fixtures' migration modules must not leave __pycache__ behind.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env_remove("DJANGO_SETTINGS_MODULE")
+            .env_remove("PYTHONPATH")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => {
+                skip_or_fail(
+                    test,
+                    &format!(
+                        "{PYTHON_ENV}={} cannot be run: {e}",
+                        Path::new(&python).display()
+                    ),
+                );
+                return None;
+            }
+        };
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().expect("driver stdout"));
+        let mut driver = Driver {
+            child,
+            stdin,
+            stdout,
+            versions: String::new(),
+            _dir: dir,
+        };
+        let hello = driver.read();
+        if hello["ok"] != true {
+            skip_or_fail(
+                test,
+                &format!(
+                    "{PYTHON_ENV}={} lacks the {stack} tools ({})",
+                    Path::new(&python).display(),
+                    hello["error"].as_str().unwrap_or("no answer")
+                ),
+            );
+            return None;
+        }
+        driver.versions = hello["versions"].as_str().unwrap_or("").to_string();
+        Some(driver)
+    }
+
+    fn read(&mut self) -> Value {
+        let mut line = String::new();
+        match self.stdout.read_line(&mut line) {
+            Ok(n) if n > 0 => serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("driver answered {line:?}: {e}")),
+            _ => json!({"ok": false, "error": "the driver exited (its stderr is above)"}),
+        }
+    }
+
+    fn call(&mut self, request: Value) -> Value {
+        let stdin = self.stdin.as_mut().expect("driver stdin");
+        writeln!(stdin, "{request}").expect("write to the driver");
+        stdin.flush().expect("flush to the driver");
+        self.read()
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.stdin = None;
+        let _ = self.child.wait();
+    }
+}
+
+/// A tool's answer as a result: the error with what the tool printed.
+fn outcome(answer: &Value) -> Result<(), String> {
+    if answer["ok"] == true {
+        return Ok(());
+    }
+    let error = answer["error"].as_str().unwrap_or("?");
+    // The last lines of a traceback say what happened.
+    let tail: Vec<&str> = error.lines().rev().take(6).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    Err(format!(
+        "{}\n{}",
+        error.lines().next().unwrap_or(""),
+        tail.join("\n")
+    ))
+}
+
+/// Tables that belong to the tools, not to the project: Alembic's version table, Django's
+/// bookkeeping and the `django.contrib` apps (`auth_user`, `django_content_type`, …).
+fn is_tool_table(name: &str) -> bool {
+    name == "alembic_version" || name.starts_with("django_") || name.starts_with("auth_")
+}
+
+fn own_tables(mut s: Schema) -> Schema {
+    s.tables.retain(|name, _| !is_tool_table(name));
+    s
+}
+
+/// How a project is applied.
+enum Tool {
+    /// `alembic -c INI upgrade REV`.
+    Alembic { ini: PathBuf },
+    /// `migrate APP NAME` in the driver's child for this project.
+    Django,
+}
+
+/// How the schema rollsafe replays is asked for.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// The real binary (`rollsafe schema --format json --upto …`).
+    Cli,
+    /// The library (`side_up_to` + `schema_of` + `render_json`), for the many rule examples.
+    Library,
+}
+
+/// A migration a tool is known to reject, with why (the reason is in the report; a listed
+/// migration that the tool accepts is a failure too, so the list cannot go stale).
+struct Rejection {
+    origin_contains: &'static str,
+    migration: &'static str,
+    why: &'static str,
+}
+
+/// Applies the project's one Alembic or Django history with the real tool, judging each step.
+fn check_project(
+    pg: &Cluster,
+    driver: &mut Driver,
+    root: &Path,
+    origin: &str,
+    ask: Ask,
+    rejections: &[Rejection],
+    tally: &mut Tally,
+) {
+    let project = Project::load(root);
+    let result = lint::lint(&project, &Settings::default(), |_| true);
+    let histories: Vec<_> = project
+        .histories
+        .iter()
+        .filter(|h| matches!(h.framework, Framework::Alembic | Framework::Django))
+        .collect();
+    assert_eq!(
+        histories.len(),
+        1,
+        "{origin}: expected one Alembic or Django history, rollsafe found {:?}",
+        project.histories.iter().map(|h| &h.key).collect::<Vec<_>>()
+    );
+    let history = histories[0];
+    let db = unique_database(match history.framework {
+        Framework::Alembic => "alembic",
+        _ => "django",
+    });
+    pg.create_database(&db).unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = pg.connect(&db).unwrap_or_else(|e| panic!("{e}"));
+    let settings_dir = tempfile::tempdir().expect("temp dir");
+    let tool = match history.framework {
+        Framework::Alembic => {
+            write_alembic_env(&root.join(&history.key), pg.port, &db);
+            Tool::Alembic {
+                ini: root.join("alembic.ini"),
+            }
+        }
+        _ => {
+            let (path, module) = write_django_settings(settings_dir.path(), &project, pg.port, &db);
+            let answer = driver.call(json!({
+                "cmd": "django-project",
+                "path": path,
+                "settings": module,
+            }));
+            if let Err(e) = outcome(&answer) {
+                tally
+                    .replay_mismatches
+                    .push(format!("{origin}: Django cannot set the project up: {e}"));
+                return;
+            }
+            Tool::Django
+        }
+    };
+    let mut comparable = true;
+    for &mi in &history.order {
+        let m = &project.migrations[mi];
+        comparable &= opaque_free(m);
+        let before = own_tables(catalog::read_catalog(&mut conn).unwrap_or_else(|e| panic!("{e}")));
+        let mut probes = ProbeRun::before(&mut conn, &before);
+        let answer = match &tool {
+            Tool::Alembic { ini } => driver.call(json!({
+                "cmd": "alembic",
+                "cwd": root,
+                "argv": ["--raiseerr", "-c", ini.to_string_lossy(), "upgrade", m.id],
+            })),
+            Tool::Django => {
+                let (app, name) = m.id.split_once('.').unwrap_or((&m.id, ""));
+                driver.call(json!({"cmd": "migrate", "app": app, "name": name}))
+            }
+        };
+        let known = rejections
+            .iter()
+            .find(|r| origin.contains(r.origin_contains) && r.migration == m.id);
+        match (outcome(&answer), known) {
+            (Ok(()), None) => {}
+            (Ok(()), Some(r)) => {
+                tally.replay_mismatches.push(format!(
+                    "{origin}: {} is listed as rejected ({}), but the tool applied it: update \
+                     the list",
+                    m.path, r.why
+                ));
+            }
+            (Err(e), Some(r)) => {
+                say(&format!(
+                    "   {origin}: {} is rejected by the tool as expected ({}); the rest of this \
+                     history is not applied: {}\n",
+                    m.path,
+                    r.why,
+                    e.lines().next().unwrap_or("")
+                ));
+                tally.migrations += 1;
+                break;
+            }
+            (Err(e), None) => {
+                if !m.issues.is_empty() {
+                    // Both reject it (the parse-error rule's own example).
+                    tally.migrations += 1;
+                    break;
+                }
+                tally
+                    .replay_mismatches
+                    .push(format!("{origin}: the tool rejects {}: {e}", m.path));
+                break;
+            }
+        }
+        probes.after(&mut conn);
+        let after = own_tables(catalog::read_catalog(&mut conn).unwrap_or_else(|e| panic!("{e}")));
+        let step = Step {
+            label: m.path.clone(),
+            sql: m.source.to_string(),
+            after,
+            probes,
+        };
+        tally.statements += m.statements.len();
+        let schema = comparable.then(|| {
+            match ask {
+                Ask::Cli => rollsafe_schema_cli(root, &history.key, &m.id),
+                Ask::Library => rollsafe_schema_lib(&project, &history.key, mi),
+            }
+            .map(own_tables)
+        });
+        tally.judge(
+            &format!("{origin} ({})", history.key),
+            &step,
+            schema,
+            migration_class(&result.classes[mi]),
+        );
+    }
+    if matches!(tool, Tool::Django) {
+        let _ = driver.call(json!({"cmd": "end"}));
+    }
+}
+
+/// Our `env.py`: online mode against the test database, one transaction per revision.
+fn write_alembic_env(script_dir: &Path, port: u16, db: &str) {
+    let env = format!(
+        "from alembic import context\n\
+         import sqlalchemy\n\
+         \n\
+         engine = sqlalchemy.create_engine(\"postgresql+psycopg2://postgres@127.0.0.1:{port}/{db}\")\n\
+         with engine.connect() as connection:\n\
+         \x20   context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)\n\
+         \x20   with context.begin_transaction():\n\
+         \x20       context.run_migrations()\n\
+         engine.dispose()\n"
+    );
+    std::fs::write(script_dir.join("env.py"), env).expect("write env.py");
+}
+
+/// A settings module for the project's apps, in `dir`; returns the `sys.path` entries and the
+/// module name.
+fn write_django_settings(
+    dir: &Path,
+    project: &Project,
+    port: u16,
+    db: &str,
+) -> (Vec<String>, String) {
+    let mut path = vec![dir.to_string_lossy().into_owned()];
+    let mut apps: Vec<String> = Vec::new();
+    let mut external: std::collections::BTreeSet<String> = Default::default();
+    for m in &project.migrations {
+        let Some((app, _)) = m.id.split_once('.') else {
+            continue;
+        };
+        // `<parent>/<app>/migrations/NNNN.py`: the app is a top-level package of `<parent>`.
+        let app_dir = project.root.join(&m.path);
+        let parent = app_dir
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::parent)
+            .expect("app folder");
+        let parent = parent.to_string_lossy().into_owned();
+        if !path.contains(&parent) {
+            path.push(parent);
+        }
+        if !apps.iter().any(|a| a == app) {
+            apps.push(app.to_string());
+        }
+        for p in &m.parents {
+            external.insert(p.split('.').next().unwrap_or("").to_string());
+        }
+    }
+    let mut installed: Vec<String> = Vec::new();
+    for label in &external {
+        let contrib: &[&str] = match label.as_str() {
+            "auth" => &["django.contrib.contenttypes", "django.contrib.auth"],
+            "contenttypes" => &["django.contrib.contenttypes"],
+            "sessions" => &["django.contrib.sessions"],
+            "sites" => &["django.contrib.sites"],
+            "admin" => &[
+                "django.contrib.contenttypes",
+                "django.contrib.auth",
+                "django.contrib.admin",
+            ],
+            _ => &[],
+        };
+        for c in contrib {
+            if !installed.iter().any(|i| i == c) {
+                installed.push(c.to_string());
+            }
+        }
+    }
+    let mut classes = String::new();
+    for (i, app) in apps.iter().enumerate() {
+        classes.push_str(&format!(
+            "class App{i}(_MigrationsOnly):\n    name = {app:?}\n\n\n"
+        ));
+        installed.push(format!("rollsafe_oracle_settings.App{i}"));
+    }
+    let text = format!(
+        "from django.apps import AppConfig\n\
+         \n\
+         \n\
+         class _MigrationsOnly(AppConfig):\n\
+         \x20   \"\"\"The app's models are never imported: `migrate` needs only its migrations.\"\"\"\n\
+         \n\
+         \x20   def import_models(self):\n\
+         \x20       self.models = self.apps.all_models[self.label]\n\
+         \x20       self.models_module = None\n\
+         \n\
+         \n\
+         {classes}\
+         SECRET_KEY = \"rollsafe-oracle\"\n\
+         USE_TZ = True\n\
+         DEFAULT_AUTO_FIELD = \"django.db.models.BigAutoField\"\n\
+         INSTALLED_APPS = {installed:?}\n\
+         DATABASES = {{\"default\": {{\"ENGINE\": \"django.db.backends.postgresql\", \
+         \"HOST\": \"127.0.0.1\", \"PORT\": \"{port}\", \"USER\": \"postgres\", \"NAME\": \"{db}\"}}}}\n"
+    );
+    std::fs::write(dir.join("rollsafe_oracle_settings.py"), text).expect("write settings");
+    (path, "rollsafe_oracle_settings".to_string())
+}
+
+/// Copies a fixture into a fresh temporary folder.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walk(from) {
+        let rel = entry.strip_prefix(from).expect("under the fixture");
+        let target = to.join(rel);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(&entry, &target).expect("copy");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("read fixture")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            if p.file_name().is_some_and(|n| n == "__pycache__") {
+                continue;
+            }
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The Python examples of the rule pages: (origin, files), Alembic or Django by their paths.
+fn rule_page_python_examples() -> Vec<(String, Vec<(String, String)>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("rules/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    pages.sort();
+    let mut out = Vec::new();
+    for page in pages {
+        let text = std::fs::read_to_string(&page).expect("rule page");
+        let name = page.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+        let mut block: Option<(usize, Vec<(String, String)>)> = None;
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            match &mut block {
+                None if t == "```python" => block = Some((i + 1, Vec::new())),
+                None => {}
+                Some(_) if t.starts_with("```") => {
+                    let (start, files) = block.take().expect("in a block");
+                    if !files.is_empty() {
+                        out.push((format!("rules/{name}.md line {start}"), files));
+                    }
+                }
+                Some((_, files)) => {
+                    if let Some(f) = t.strip_prefix("# file:") {
+                        files.push((f.trim().to_string(), String::new()));
+                    } else if let Some((_, body)) = files.last_mut() {
+                        body.push_str(line);
+                        body.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Writes an Alembic example as tests/rule_docs.rs does: `alembic.ini`, `migrations/env.py`
+/// (ours, written later), each file under `migrations/versions/` with the usual imports.
+fn write_alembic_example(dir: &Path, files: &[(String, String)]) {
+    std::fs::create_dir_all(dir.join("migrations/versions")).expect("mkdir");
+    std::fs::write(
+        dir.join("alembic.ini"),
+        "[alembic]\nscript_location = migrations\n",
+    )
+    .expect("ini");
+    std::fs::write(
+        dir.join("migrations/env.py"),
+        "from alembic import context\n",
+    )
+    .expect("env");
+    for (name, body) in files {
+        let text = format!("from alembic import op\nimport sqlalchemy as sa\n\n{body}");
+        std::fs::write(dir.join("migrations/versions").join(name), text).expect("write");
+    }
+}
+
+/// Writes a Django example as tests/rule_docs.rs does, with the packages' `__init__.py`.
+fn write_django_example(dir: &Path, files: &[(String, String)]) {
+    for (name, body) in files {
+        let path = dir.join(name);
+        let folder = path.parent().expect("migrations folder");
+        std::fs::create_dir_all(folder).expect("mkdir");
+        std::fs::write(folder.join("__init__.py"), "").expect("init");
+        if let Some(app) = folder.parent() {
+            std::fs::write(app.join("__init__.py"), "").expect("init");
+        }
+        let text = format!("from django.db import migrations, models\n\n\n{body}");
+        std::fs::write(path, text).expect("write");
+    }
+}
+
+/// Rule examples a tool rejects on purpose. None so far; an entry needs its reason.
+const RULE_EXAMPLE_REJECTIONS: &[Rejection] = &[];
+
+fn finish(tally: &Tally, title: &str, at_least: usize) {
+    say(&tally.report(title));
+    if std::env::var_os("ROLLSAFE_ORACLE_VERBOSE").is_some() {
+        for e in &tally.examples {
+            say(&format!("unconfirmed contract: {e}\n"));
+        }
+    }
+    tally.assert_clean();
+    assert!(
+        tally.migrations >= at_least,
+        "only {} migrations checked",
+        tally.migrations
+    );
+}
+
+#[test]
+fn alembic_fixture_and_rule_examples_replay_like_postgres() {
+    let test = "alembic_fixture_and_rule_examples_replay_like_postgres";
+    let Some(pg) = cluster::cluster() else {
+        cluster::loud_skip(test);
+        return;
+    };
+    let Some(mut driver) = Driver::start(test, "alembic") else {
+        return;
+    };
+    let mut tally = Tally::default();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/alembic/billing");
+    let copy = tempfile::tempdir().expect("temp dir");
+    copy_tree(&fixture, copy.path());
+    check_project(
+        pg,
+        &mut driver,
+        copy.path(),
+        "fixtures/alembic/billing",
+        Ask::Cli,
+        &[],
+        &mut tally,
+    );
+    let examples: Vec<_> = rule_page_python_examples()
+        .into_iter()
+        .filter(|(_, files)| !files.iter().any(|(n, _)| n.contains("/migrations/")))
+        .collect();
+    assert!(
+        examples.len() >= 15,
+        "only {} Alembic examples",
+        examples.len()
+    );
+    for (origin, files) in &examples {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_alembic_example(dir.path(), files);
+        check_project(
+            pg,
+            &mut driver,
+            dir.path(),
+            origin,
+            Ask::Library,
+            RULE_EXAMPLE_REJECTIONS,
+            &mut tally,
+        );
+    }
+    let title = format!(
+        "PostgreSQL {} oracle, Alembic fixture and {} rule-page examples ({})",
+        pg.version,
+        examples.len(),
+        driver.versions
+    );
+    finish(&tally, &title, 40);
+}
+
+/// The Django fixture as two projects, because of its squash (`catalog.0001_squashed_0003`
+/// replaces three migrations that all exist):
+/// - **as rollsafe replays it**: rollsafe replays the originals (they carry more detail). On a
+///   fresh database Django would take the squash instead and refuses `migrate catalog
+///   0001_initial` (not a node of its graph): Django keeps the originals only for a database
+///   that has applied some of them, and then removes the squash node and repoints its
+///   dependents to the squash's last replaced migration (`MigrationGraph.remove_replacement_node`).
+///   The copy is put in that state: the squash file removed, `("catalog", "0001_squashed_0003")`
+///   in other files rewritten to its last replaced migration.
+/// - **a fresh install through the squash**: the replaced files removed, so that both Django
+///   and rollsafe take the squash.
+///
+/// Names. Django names every constraint and index it creates: `<table>_<cols>_<md5 hash>`
+/// plus `_fk_<table>_<col>`, `_uniq`, `_like` (`BaseDatabaseSchemaEditor._create_index_name`,
+/// shortened to 63 bytes for PostgreSQL), and on PostgreSQL it adds a second `…_like` index
+/// (`varchar_pattern_ops`/`text_pattern_ops`) to each varchar/text column that is indexed or
+/// unique. The names are a deterministic function of table, columns and suffix, so rollsafe
+/// computes them the same way instead of the comparison ignoring them: a later `RunSQL` or
+/// `RemoveIndex`/`RenameIndex` names them, and `rollsafe schema` should print the database
+/// the migrations build. The comparison stays exact.
+fn django_projects(copy: &Path) -> Vec<(PathBuf, &'static str)> {
+    let originals = copy.join("as-replayed");
+    let squashed = copy.join("squashed");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/django/shopsite");
+    copy_tree(&fixture, &originals);
+    copy_tree(&fixture, &squashed);
+    let squash = "catalog/migrations/0001_squashed_0003.py";
+    std::fs::remove_file(originals.join(squash)).expect("remove the squash");
+    for f in walk(&originals) {
+        if f.extension().is_some_and(|x| x == "py") {
+            let text = std::fs::read_to_string(&f).expect("read");
+            let repointed = text.replace(
+                r#"("catalog", "0001_squashed_0003")"#,
+                r#"("catalog", "0003_product_slug_unique")"#,
+            );
+            if repointed != text {
+                std::fs::write(&f, repointed).expect("write");
+            }
+        }
+    }
+    for replaced in [
+        "0001_initial.py",
+        "0002_product_slug.py",
+        "0003_product_slug_unique.py",
+    ] {
+        std::fs::remove_file(squashed.join("catalog/migrations").join(replaced))
+            .expect("remove a replaced migration");
+    }
+    vec![
+        (
+            originals,
+            "fixtures/django/shopsite (the originals, as rollsafe replays them)",
+        ),
+        (
+            squashed,
+            "fixtures/django/shopsite (a fresh install through the squash)",
+        ),
+    ]
+}
+
+#[test]
+fn django_fixture_and_rule_examples_replay_like_postgres() {
+    let test = "django_fixture_and_rule_examples_replay_like_postgres";
+    let Some(pg) = cluster::cluster() else {
+        cluster::loud_skip(test);
+        return;
+    };
+    let Some(mut driver) = Driver::start(test, "django") else {
+        return;
+    };
+    let mut tally = Tally::default();
+    let copy = tempfile::tempdir().expect("temp dir");
+    for (root, origin) in django_projects(copy.path()) {
+        check_project(pg, &mut driver, &root, origin, Ask::Cli, &[], &mut tally);
+    }
+    let examples: Vec<_> = rule_page_python_examples()
+        .into_iter()
+        .filter(|(_, files)| files.iter().any(|(n, _)| n.contains("/migrations/")))
+        .collect();
+    assert!(
+        examples.len() >= 15,
+        "only {} Django examples",
+        examples.len()
+    );
+    for (origin, files) in &examples {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_django_example(dir.path(), files);
+        check_project(
+            pg,
+            &mut driver,
+            dir.path(),
+            origin,
+            Ask::Library,
+            RULE_EXAMPLE_REJECTIONS,
+            &mut tally,
+        );
+    }
+    let title = format!(
+        "PostgreSQL {} oracle, Django fixture and {} rule-page examples ({})",
+        pg.version,
+        examples.len(),
+        driver.versions
+    );
+    finish(&tally, &title, 40);
+}
