@@ -36,6 +36,11 @@ pub struct Constraint {
     pub name: String,
     /// As declared; `def.name` is the name written in the migration, if any.
     pub def: ConstraintDef,
+    /// When it (or the index it adopted) was made, in replay order: the database picks the
+    /// oldest matching unique index for a foreign key.
+    pub seq: u32,
+    /// A foreign key: the `seq` of the referenced table's key it relies on, when known.
+    pub key: Option<u32>,
 }
 
 impl Serialize for Constraint {
@@ -67,6 +72,9 @@ pub struct Index {
     /// The columns its `WHERE` mentions.
     #[serde(skip)]
     pub predicate_columns: Vec<String>,
+    /// When it was made, in replay order (see [`Constraint::seq`]).
+    #[serde(skip)]
+    pub seq: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -614,16 +622,18 @@ impl Schema {
         mut def: ConstraintDef,
         emit: &mut impl FnMut(EventKind),
     ) -> String {
-        self.resolve_references(&mut def, None);
+        let key = self.resolve_references(&mut def, None);
+        let mut seq = self.fresh_id();
         let Some(t) = self.tables.get_mut(table) else {
             return def.name.unwrap_or_default();
         };
         if let Some(ix_name) = &def.using_index {
             // The constraint takes over the index, its columns and, unless it names itself,
-            // its name.
+            // its name (and the foreign keys that relied on it).
             if let Some(pos) = t.indexes.iter().position(|i| &i.name == ix_name) {
                 let ix = t.indexes.remove(pos);
                 def.columns = ix.columns;
+                seq = ix.seq;
                 if def.name.is_none() {
                     def.name = Some(ix.name);
                 }
@@ -649,6 +659,8 @@ impl Schema {
             t.constraints.push(Constraint {
                 name: name.clone(),
                 def,
+                seq,
+                key,
             });
         }
         name
@@ -719,26 +731,52 @@ impl Schema {
         self.choose_name(table, columns, label, (con.kind.is_uniqueness(), true))
     }
 
-    /// A foreign key that names no referenced columns references the primary key: record
-    /// which columns that is, so that dropping them can drop the key. `also` is a table not in
-    /// the schema yet (a CREATE TABLE referencing itself).
-    fn resolve_references(&self, def: &mut ConstraintDef, also: Option<&Table>) {
-        if def.kind != ConstraintKind::ForeignKey || !def.ref_columns.is_empty() {
-            return;
+    /// Which key of the referenced table a foreign key relies on (its `seq`), as the database
+    /// picks it: the primary key when the foreign key names no columns (whose columns are then
+    /// recorded, so that dropping them drops the foreign key), else the oldest primary key,
+    /// unique constraint or plain unique index over exactly those columns. `also` is a table
+    /// not in the schema yet (a CREATE TABLE referencing itself).
+    fn resolve_references(&self, def: &mut ConstraintDef, also: Option<&Table>) -> Option<u32> {
+        if def.kind != ConstraintKind::ForeignKey {
+            return None;
         }
-        let Some(target) = &def.references else {
-            return;
-        };
+        let target = def.references.as_ref()?;
         let referenced = also
             .filter(|t| &t.name == target)
-            .or_else(|| self.tables.get(target));
-        if let Some(pk) = referenced.and_then(|t| {
-            t.constraints
+            .or_else(|| self.tables.get(target))?;
+        if def.ref_columns.is_empty() {
+            let pk = referenced
+                .constraints
                 .iter()
-                .find(|c| c.def.kind == ConstraintKind::PrimaryKey)
-        }) {
+                .find(|c| c.def.kind == ConstraintKind::PrimaryKey)?;
             def.ref_columns = pk.def.columns.clone();
+            return Some(pk.seq);
         }
+        let mut wanted = def.ref_columns.clone();
+        wanted.sort();
+        let same = |cols: &[String]| {
+            let mut c = cols.to_vec();
+            c.sort();
+            c == wanted
+        };
+        referenced
+            .constraints
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.def.kind,
+                    ConstraintKind::PrimaryKey | ConstraintKind::Unique
+                ) && same(&c.def.columns)
+            })
+            .map(|c| c.seq)
+            .chain(
+                referenced
+                    .indexes
+                    .iter()
+                    .filter(|i| i.unique && !i.partial && same(&i.columns))
+                    .map(|i| i.seq),
+            )
+            .min()
     }
 
     /// Removes what the database drops along with `table` (or only its `columns`): foreign
@@ -781,18 +819,18 @@ impl Schema {
         }
     }
 
-    /// Foreign keys that rely on uniqueness over `columns` of `table` go when it does.
-    fn drop_keys_using(&mut self, table: &QualifiedName, columns: &[String]) {
+    /// Foreign keys that rely on the key `seq` (over `columns`) of `table` go when it does.
+    /// One whose key is not known (the referenced table predates the history) goes when no
+    /// other unique key over the same columns remains.
+    fn drop_keys_using(&mut self, table: &QualifiedName, seq: u32, columns: &[String]) {
         let mut key = columns.to_vec();
         key.sort();
-        // Another unique key over the same columns keeps them referenceable (the database
-        // attached the foreign key to the oldest one, in practice the one that stays).
+        let same = |cols: &[String]| {
+            let mut c = cols.to_vec();
+            c.sort();
+            c == key
+        };
         let still_unique = self.tables.get(table).is_some_and(|t| {
-            let same = |cols: &[String]| {
-                let mut c = cols.to_vec();
-                c.sort();
-                c == key
-            };
             t.constraints
                 .iter()
                 .any(|c| c.def.kind.is_uniqueness() && same(&c.def.columns))
@@ -800,16 +838,15 @@ impl Schema {
                     .iter()
                     .any(|i| i.unique && !i.partial && same(&i.columns))
         });
-        if still_unique {
-            return;
-        }
         for t in self.tables.values_mut() {
             t.constraints.retain(|c| {
-                let mut refs = c.def.ref_columns.clone();
-                refs.sort();
-                !(c.def.kind == ConstraintKind::ForeignKey
+                let relies = c.def.kind == ConstraintKind::ForeignKey
                     && c.def.references.as_ref() == Some(table)
-                    && refs == key)
+                    && match c.key {
+                        Some(k) => k == seq,
+                        None => !still_unique && same(&c.def.ref_columns),
+                    };
+                !relies
             });
         }
     }
@@ -865,7 +902,8 @@ impl Schema {
                 }
                 for con in merge_index_constraints(constraints) {
                     let mut def = con;
-                    self.resolve_references(&mut def, Some(&t));
+                    let key = self.resolve_references(&mut def, Some(&t));
+                    let seq = self.fresh_id();
                     if def.kind == ConstraintKind::PrimaryKey {
                         for c in t
                             .columns
@@ -876,7 +914,12 @@ impl Schema {
                         }
                     }
                     let name = self.constraint_name(&t, &def);
-                    t.constraints.push(Constraint { name, def });
+                    t.constraints.push(Constraint {
+                        name,
+                        def,
+                        seq,
+                        key,
+                    });
                 }
                 self.tables.insert(table.clone(), t);
                 emit(EventKind::TableCreated { table: id });
@@ -1163,7 +1206,7 @@ impl Schema {
                     .collect();
                 t.constraints.retain(|c| &c.name != name);
                 for c in dropped.iter().filter(|c| c.def.kind.is_uniqueness()) {
-                    self.drop_keys_using(table, &c.def.columns);
+                    self.drop_keys_using(table, c.seq, &c.def.columns);
                 }
             }
             Op::RenameConstraint { table, name, to } => {
@@ -1195,15 +1238,15 @@ impl Schema {
                 if let Some(owner) = self.index_owner(name)
                     && let Some(t) = self.tables.get_mut(&owner)
                 {
-                    let unique: Vec<Vec<String>> = t
+                    let unique: Vec<(u32, Vec<String>)> = t
                         .indexes
                         .iter()
                         .filter(|i| i.name == name.name && i.unique)
-                        .map(|i| i.columns.clone())
+                        .map(|i| (i.seq, i.columns.clone()))
                         .collect();
                     t.indexes.retain(|i| i.name != name.name);
-                    for cols in unique {
-                        self.drop_keys_using(&owner, &cols);
+                    for (seq, cols) in unique {
+                        self.drop_keys_using(&owner, seq, &cols);
                     }
                 }
             }
@@ -1382,6 +1425,7 @@ impl Schema {
                 self.choose_name(t, &cols, "idx", (true, false))
             }
         };
+        let seq = self.fresh_id();
         let Some(t) = self.tables.get_mut(&ix.table) else {
             return;
         };
@@ -1391,6 +1435,7 @@ impl Schema {
             unique: ix.unique,
             partial: ix.partial,
             predicate_columns: ix.predicate_columns.clone(),
+            seq,
         });
         let tid = t.id;
         emit(EventKind::IndexCreated { table: tid, name });
