@@ -234,6 +234,28 @@ impl<'a> Comparison<'a> {
         keys
     }
 
+    /// Sorted column sets of the keys that are unique over every row: primary key, unique and
+    /// exclusion-free constraints and unique indexes without a `WHERE` (plain columns only).
+    pub fn total_unique_keys(t: &Table) -> Vec<Vec<String>> {
+        t.constraints
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.def.kind,
+                    ConstraintKind::PrimaryKey | ConstraintKind::Unique
+                )
+            })
+            .map(|c| sorted(&c.def.columns))
+            .chain(
+                t.indexes
+                    .iter()
+                    .filter(|i| i.unique && !i.partial)
+                    .map(|i| sorted(&i.columns)),
+            )
+            .filter(|k| !k.is_empty())
+            .collect()
+    }
+
     /// Constraints of `after` of `kind` that `before` did not have (matched by kind and
     /// columns, so a renamed or re-created identical constraint is not new).
     pub fn new_constraints(

@@ -48,7 +48,9 @@ fn create_table_columns_and_constraints() {
     };
     assert_eq!(table.to_string(), "app.t");
     assert_eq!(columns[0].ty.to_string(), "bigint");
-    assert!(!columns[0].nullable && columns[0].generated);
+    // SERIAL: a sequence default, not an identity.
+    assert!(!columns[0].nullable && !columns[0].generated);
+    assert_eq!(columns[0].default.as_deref(), Some("nextval(…)"));
     assert_eq!(columns[1].ty.to_string(), "varchar(255)");
     assert!(columns[3].default.is_none(), "default= is Python-side only");
     assert_eq!(columns[4].ty.to_string(), "timestamptz");
@@ -57,6 +59,75 @@ fn create_table_columns_and_constraints() {
     let kinds: Vec<ConstraintKind> = constraints.iter().map(|c| c.kind).collect();
     assert!(kinds.contains(&ConstraintKind::PrimaryKey) && kinds.contains(&ConstraintKind::Unique));
     assert!(kinds.contains(&ConstraintKind::ForeignKey) && kinds.contains(&ConstraintKind::Check));
+}
+
+/// Found by the PostgreSQL oracle (`tests/postgres/frameworks.rs`): SQLAlchemy creates the
+/// table's autoincrement column as `SERIAL`/`BIGSERIAL` (a `nextval` default, which the catalog
+/// shows as `default`, not as an identity), and only that column: a composite key's columns, a
+/// key column with a foreign key, a Python `default=`, a `server_default=` or
+/// `autoincrement=False` keep the plain type; `sa.Identity()` is an identity.
+#[test]
+fn integer_primary_keys_are_serial_as_sqlalchemy_makes_them() {
+    let columns = |body: &str| -> Vec<(String, Option<String>, bool)> {
+        let o = ops(&format!("    op.create_table(\"t\", {body})"));
+        let Some(Op::CreateTable { columns, .. }) = o.last() else {
+            panic!("{o:?}")
+        };
+        columns
+            .iter()
+            .map(|c| (c.name.clone(), c.default.clone(), c.generated))
+            .collect()
+    };
+    let serial = |name: &str| (name.to_string(), Some("nextval(…)".to_string()), false);
+    let plain = |name: &str| (name.to_string(), None, false);
+    assert_eq!(
+        columns(
+            "sa.Column(\"id\", sa.Integer(), primary_key=True), sa.Column(\"n\", sa.Integer())"
+        ),
+        [serial("id"), plain("n")]
+    );
+    assert_eq!(
+        columns("sa.Column(\"id\", sa.SmallInteger()), sa.PrimaryKeyConstraint(\"id\")"),
+        [serial("id")]
+    );
+    assert_eq!(
+        columns(
+            "sa.Column(\"a\", sa.Integer(), primary_key=True), sa.Column(\"b\", sa.Integer(), primary_key=True)"
+        ),
+        [plain("a"), plain("b")],
+        "a composite key has no autoincrement column"
+    );
+    assert_eq!(
+        columns(
+            "sa.Column(\"a\", sa.Integer(), primary_key=True, autoincrement=True), sa.Column(\"b\", sa.Integer(), primary_key=True)"
+        ),
+        [serial("a"), plain("b")]
+    );
+    assert_eq!(
+        columns("sa.Column(\"id\", sa.Integer(), sa.ForeignKey(\"u.id\"), primary_key=True)"),
+        [plain("id")]
+    );
+    assert_eq!(
+        columns("sa.Column(\"id\", sa.Integer(), primary_key=True, autoincrement=False)"),
+        [plain("id")]
+    );
+    assert_eq!(
+        columns("sa.Column(\"id\", sa.Integer(), primary_key=True, default=7)"),
+        [plain("id")]
+    );
+    assert_eq!(
+        columns("sa.Column(\"id\", sa.String(10), primary_key=True)"),
+        [plain("id")]
+    );
+    assert_eq!(
+        columns("sa.Column(\"id\", sa.BigInteger(), sa.Identity(), primary_key=True)"),
+        [("id".to_string(), None, true)]
+    );
+    let o = ops("    op.add_column(\"t\", sa.Column(\"n\", sa.Integer(), primary_key=True))");
+    assert!(
+        matches!(&o[0], Op::AddColumn { column, .. } if column.default.as_deref() == Some("nextval(…)")),
+        "{o:?}"
+    );
 }
 
 #[test]
@@ -295,4 +366,39 @@ fn graph_problems_are_findings() {
     assert!(graph.iter().any(|g| g.contains("nope")));
     assert!(graph.iter().any(|g| g.contains("cycle")));
     assert!(graph.iter().any(|g| g.contains("also declared")));
+}
+
+/// Found by the PostgreSQL oracle's `ALEMBIC_EDGES` project: `primary_key=True` on several
+/// columns is one composite primary key (SQLAlchemy's `PrimaryKeyConstraint` of the table);
+/// rollsafe made one primary key per column.
+#[test]
+fn primary_key_columns_make_one_composite_key() {
+    let o = ops(
+        "    op.create_table(\"t\", sa.Column(\"a\", sa.Integer(), primary_key=True), sa.Column(\"b\", sa.Integer(), primary_key=True), sa.Column(\"c\", sa.Text()))",
+    );
+    let Some(Op::CreateTable { constraints, .. }) = o.last() else {
+        panic!("{o:?}")
+    };
+    let keys: Vec<&Vec<String>> = constraints
+        .iter()
+        .filter(|c| c.kind == ConstraintKind::PrimaryKey)
+        .map(|c| &c.columns)
+        .collect();
+    assert_eq!(keys, [&vec!["a".to_string(), "b".to_string()]]);
+    // An explicit constraint takes their place.
+    let o = ops(
+        "    op.create_table(\"t\", sa.Column(\"a\", sa.Integer(), primary_key=True), sa.Column(\"b\", sa.Integer()), sa.PrimaryKeyConstraint(\"b\", \"a\", name=\"pk_t\"))",
+    );
+    let Some(Op::CreateTable { constraints, .. }) = o.last() else {
+        panic!("{o:?}")
+    };
+    let keys: Vec<(Option<&str>, &Vec<String>)> = constraints
+        .iter()
+        .filter(|c| c.kind == ConstraintKind::PrimaryKey)
+        .map(|c| (c.name.as_deref(), &c.columns))
+        .collect();
+    assert_eq!(
+        keys,
+        [(Some("pk_t"), &vec!["b".to_string(), "a".to_string()])]
+    );
 }

@@ -607,13 +607,38 @@ impl Reader<'_> {
                     if leaf == "Column" {
                         if let Some((col, cons, enums, auto)) = self.column(c) {
                             columns.push(col);
-                            constraints.extend(cons);
+                            constraints.extend(cons.into_iter().map(|def| TableKey {
+                                kind: def.kind,
+                                def,
+                                from_column: true,
+                            }));
                             pre.extend(enums);
                             autoinc.push(auto);
                         }
-                    } else if let Some(con) = self.table_constraint(c, leaf) {
-                        constraints.push(con);
+                    } else if let Some(def) = self.table_constraint(c, leaf) {
+                        constraints.push(TableKey {
+                            kind: def.kind,
+                            def,
+                            from_column: false,
+                        });
                     }
+                }
+                // `primary_key=True` on several columns makes one composite key (the table's
+                // `PrimaryKeyConstraint`, columns in table order); an explicit
+                // `sa.PrimaryKeyConstraint` takes its place.
+                let column_keys: Vec<String> = constraints
+                    .iter()
+                    .filter(|c| c.kind == ConstraintKind::PrimaryKey && c.from_column)
+                    .flat_map(|c| c.def.columns.clone())
+                    .collect();
+                let explicit = constraints
+                    .iter()
+                    .any(|c| c.kind == ConstraintKind::PrimaryKey && !c.from_column);
+                constraints.retain(|c| !(c.kind == ConstraintKind::PrimaryKey && c.from_column));
+                let mut constraints: Vec<ConstraintDef> =
+                    constraints.into_iter().map(|c| c.def).collect();
+                if !explicit && !column_keys.is_empty() {
+                    constraints.push(ConstraintDef::new(ConstraintKind::PrimaryKey, column_keys));
                 }
                 let mut key: Vec<String> = Vec::new();
                 for con in &constraints {
@@ -1191,6 +1216,13 @@ impl Reader<'_> {
         };
         (ty, enums)
     }
+}
+
+/// A constraint of `op.create_table`, and whether a `sa.Column(...)` argument gave it.
+struct TableKey {
+    kind: ConstraintKind,
+    def: ConstraintDef,
+    from_column: bool,
 }
 
 /// What decides whether SQLAlchemy creates a column as `SERIAL` on PostgreSQL.

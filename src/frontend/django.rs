@@ -154,7 +154,9 @@ struct ModelState {
     fields: Vec<(String, Field)>,
     managed: bool,
     proxy: bool,
-    unique_together: Vec<Vec<String>>,
+    /// Field groups, with the name of the constraint Django created for each.
+    unique_together: Vec<(Vec<String>, Option<String>)>,
+    index_together: Vec<(Vec<String>, Option<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,8 +173,55 @@ struct Field {
     primary_key: bool,
     /// `ForeignKey`/`OneToOneField` target (`app.model`, lower case).
     fk: Option<String>,
+    /// A relation's `to_field=`.
+    to_field: Option<String>,
     m2m: Option<String>,
     generated: bool,
+    /// What Django created for the field, by name.
+    objects: FieldObjects,
+}
+
+/// The names of the constraints and indexes Django created for a field. Django finds them by
+/// introspection when it drops them; rollsafe remembers them. Names follow Django on
+/// PostgreSQL: see [`django_index_name`].
+#[derive(Debug, Clone, Default, PartialEq)]
+struct FieldObjects {
+    unique: Option<String>,
+    index: Option<String>,
+    like: Option<String>,
+    fk: Option<String>,
+}
+
+/// Whether Django gives the column a second `_like` index on PostgreSQL when it is indexed or
+/// unique (`DatabaseSchemaEditor._create_like_index_sql`: varchar and text, not arrays).
+fn is_text(ty: &SqlType) -> bool {
+    ty.array == 0 && matches!(ty.base.as_str(), "varchar" | "text")
+}
+
+/// The models of `django.contrib` apps a project's relations point to (they are not in the
+/// project): table, primary-key column and its type. `AutoField` primary keys are `integer`.
+fn contrib_model(target: &str) -> Option<(&'static str, &'static str, SqlType)> {
+    let int = || SqlType::named("integer");
+    Some(match target {
+        "auth.user" => ("auth_user", "id", int()),
+        "auth.group" => ("auth_group", "id", int()),
+        "auth.permission" => ("auth_permission", "id", int()),
+        "contenttypes.contenttype" => ("django_content_type", "id", int()),
+        "sites.site" => ("django_site", "id", int()),
+        "admin.logentry" => ("django_admin_log", "id", int()),
+        "sessions.session" => (
+            "django_session",
+            "session_key",
+            crate::frontend::sql::postgres::normalize_type("varchar", vec![40]),
+        ),
+        _ => return None,
+    })
+}
+
+fn named_index(table: &QualifiedName, columns: Vec<String>, name: String) -> Op {
+    let mut ix = index(table, columns, false);
+    ix.name = Some(name);
+    Op::CreateIndex(ix)
 }
 
 impl Field {
@@ -428,7 +477,9 @@ impl Cx<'_> {
                 let managed = opt("managed").and_then(bool_value).unwrap_or(true);
                 let table = opt("db_table")
                     .and_then(|e| self.s(Some(e)))
-                    .unwrap_or_else(|| format!("{}_{}", self.app, name.to_lowercase()));
+                    .unwrap_or_else(|| {
+                        truncate_name(&format!("{}_{}", self.app, name.to_lowercase()))
+                    });
                 let mut fields = Vec::new();
                 if let Some(Expr::List(l)) = arg(c, "fields", 1) {
                     for f in &l.elts {
@@ -440,42 +491,70 @@ impl Cx<'_> {
                         }
                     }
                 }
-                let unique_together = opt("unique_together")
-                    .map(|e| self.groups(e))
-                    .unwrap_or_default();
-                let ms = ModelState {
+                let group_list = |k: &str| -> Vec<(Vec<String>, Option<String>)> {
+                    opt(k)
+                        .map(|e| self.groups(e))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|g| (g, None))
+                        .collect()
+                };
+                let mut ms = ModelState {
                     table: table.clone(),
                     fields,
                     managed,
                     proxy,
-                    unique_together,
+                    unique_together: group_list("unique_together"),
+                    index_together: group_list("index_together"),
                 };
                 if managed && !proxy {
                     let qn = QualifiedName::new(table.clone());
                     let mut columns = Vec::new();
                     let mut constraints = Vec::new();
                     let mut after = Vec::new();
-                    for (fname, f) in &ms.fields {
-                        if let Some(target) = &f.m2m {
-                            after.push(self.m2m_table(state, &table, &name, fname, target, &ms));
+                    let mut m2m = Vec::new();
+                    // Relations to the model itself see it (its table and primary key).
+                    let key = model_key(self.app, &name);
+                    let mut with_self = State {
+                        models: state.models.clone(),
+                    };
+                    with_self.models.insert(key.clone(), ms.clone());
+                    let mut fields = std::mem::take(&mut ms.fields);
+                    for (fname, f) in fields.iter_mut() {
+                        if f.m2m.is_some() {
                             continue;
                         }
-                        columns.push(f.column_def(fname));
-                        constraints.extend(self.field_constraints(state, fname, f));
-                        if (f.db_index || f.fk.is_some()) && !f.unique && !f.primary_key {
-                            after.push(Op::CreateIndex(index(
-                                &qn,
-                                vec![f.column_name(fname)],
-                                false,
-                            )));
+                        if f.fk.as_deref() == Some(key.as_str()) {
+                            f.ty = target_info(&with_self, &key, f.to_field.as_deref()).2;
+                        }
+                        let (col, cons, indexes) = self.field_ddl(&with_self, &qn, fname, f);
+                        columns.push(col);
+                        constraints.extend(cons);
+                        after.extend(indexes);
+                    }
+                    ms.fields = fields;
+                    for (fname, f) in &ms.fields {
+                        if let Some(target) = &f.m2m {
+                            m2m.extend(self.m2m_table(state, &table, &name, fname, target, &ms));
                         }
                     }
-                    for g in &ms.unique_together {
-                        constraints.push(ConstraintDef::new(
-                            ConstraintKind::Unique,
-                            self.columns_of(&ms, g),
-                        ));
+                    // `create_model` defers unique_together (`_create_unique_sql`) and
+                    // index_together (`_idx`) to after the table.
+                    for i in 0..ms.unique_together.len() {
+                        let cols = self.columns_of(&ms, &ms.unique_together[i].0);
+                        let n = django_index_name(&table, &cols, "_uniq");
+                        let mut d = ConstraintDef::new(ConstraintKind::Unique, cols);
+                        d.name = Some(n.clone());
+                        constraints.push(d);
+                        ms.unique_together[i].1 = Some(n);
                     }
+                    for i in 0..ms.index_together.len() {
+                        let cols = self.columns_of(&ms, &ms.index_together[i].0);
+                        let n = django_index_name(&table, &cols, "_idx");
+                        after.push(named_index(&qn, cols, n.clone()));
+                        ms.index_together[i].1 = Some(n);
+                    }
+                    after.extend(m2m);
                     push(
                         Op::CreateTable {
                             table: qn.clone(),
@@ -501,6 +580,18 @@ impl Cx<'_> {
                 let name = self.s(arg(c, "name", 0)).unwrap_or_default();
                 if let Some(ms) = state.models.remove(&model_key(self.app, &name)) {
                     if ms.managed && !ms.proxy {
+                        // `delete_model` drops the auto-created many-to-many tables first.
+                        for (fname, f) in &ms.fields {
+                            if f.m2m.is_some() {
+                                push(
+                                    Op::DropTable {
+                                        table: QualifiedName::new(m2m_table_name(&ms.table, fname)),
+                                        if_exists: false,
+                                    },
+                                    out,
+                                );
+                            }
+                        }
                         push(
                             Op::DropTable {
                                 table: QualifiedName::new(ms.table),
@@ -588,18 +679,21 @@ impl Cx<'_> {
                     );
                     return;
                 };
-                let f = self.field(state, fc);
+                let mut f = self.field(state, fc);
                 let (qn, managed) = self.table(state, &model_name);
                 if managed {
                     if let Some(target) = &f.m2m {
                         let ms = state.models.get(&model_key(self.app, &model_name)).cloned();
                         if let Some(ms) = ms {
-                            let o =
-                                self.m2m_table(state, &ms.table, &model_name, &fname, target, &ms);
-                            push(o, out);
+                            for o in
+                                self.m2m_table(state, &ms.table, &model_name, &fname, target, &ms)
+                            {
+                                push(o, out);
+                            }
                         }
                     } else {
-                        let mut col = f.column_def(&fname);
+                        let (mut col, constraints, indexes) =
+                            self.field_ddl(state, &qn, &fname, &mut f);
                         let col_name = col.name.clone();
                         // Django adds the column with the Python default and drops that
                         // default in the same migration: old code's inserts then fail.
@@ -612,7 +706,7 @@ impl Cx<'_> {
                             Op::AddColumn {
                                 table: qn.clone(),
                                 column: col,
-                                constraints: self.field_constraints(state, &fname, &f),
+                                constraints,
                                 if_not_exists: false,
                             },
                             out,
@@ -626,11 +720,8 @@ impl Cx<'_> {
                                 out,
                             );
                         }
-                        if (f.db_index || f.fk.is_some()) && !f.unique && !f.primary_key {
-                            push(
-                                Op::CreateIndex(index(&qn, vec![col_name.clone()], false)),
-                                out,
-                            );
+                        for o in indexes {
+                            push(o, out);
                         }
                         if let Some(r) = reverse {
                             r.push(Op::DropColumn {
@@ -661,11 +752,7 @@ impl Cx<'_> {
                     match &field {
                         Some(f) if f.m2m.is_some() => push(
                             Op::DropTable {
-                                table: QualifiedName::new(format!(
-                                    "{}_{}",
-                                    qn.name,
-                                    fname.to_lowercase()
-                                )),
+                                table: QualifiedName::new(m2m_table_name(&qn.name, &fname)),
                                 if_exists: false,
                             },
                             out,
@@ -705,7 +792,7 @@ impl Cx<'_> {
                     );
                     return;
                 };
-                let new = self.field(state, fc);
+                let mut new = self.field(state, fc);
                 let (qn, managed) = self.table(state, &model_name);
                 let key = model_key(self.app, &model_name);
                 let old = state.models.get(&key).and_then(|ms| {
@@ -758,35 +845,7 @@ impl Cx<'_> {
                                     },
                                 });
                             }
-                            if !old.unique && new.unique && !new.primary_key {
-                                let mut d =
-                                    ConstraintDef::new(ConstraintKind::Unique, vec![nc.clone()]);
-                                d.name = Some(format!("{}_{}_uniq", qn.name, nc));
-                                ops.push(Op::AddConstraint {
-                                    table: qn.clone(),
-                                    constraint: d,
-                                });
-                            }
-                            if old.unique && !new.unique {
-                                ops.push(Op::DropConstraint {
-                                    table: qn.clone(),
-                                    name: format!("{}_{}_uniq", qn.name, nc),
-                                    if_exists: true,
-                                });
-                            }
-                            if !old.db_index && new.db_index && !new.unique {
-                                ops.push(Op::CreateIndex(index(&qn, vec![nc.clone()], false)));
-                            }
-                            if old.fk.is_none() && new.fk.is_some() {
-                                ops.extend(
-                                    self.field_constraints(state, &fname, &new).into_iter().map(
-                                        |constraint| Op::AddConstraint {
-                                            table: qn.clone(),
-                                            constraint,
-                                        },
-                                    ),
-                                );
-                            }
+                            self.alter_field_keys(state, &qn, &fname, old, &mut new, &mut ops);
                         }
                         None => {
                             // The field predates the files rollsafe sees: state what is known.
@@ -982,30 +1041,66 @@ impl Cx<'_> {
                     .unwrap_or_default();
                 let (qn, managed) = self.table(state, &name);
                 if let Some(ms) = state.models.get(&key).cloned() {
-                    if op.kind == "AlterUniqueTogether" {
-                        for g in new.iter().filter(|g| !ms.unique_together.contains(g)) {
-                            if managed {
-                                push(
-                                    Op::AddConstraint {
-                                        table: qn.clone(),
-                                        constraint: ConstraintDef::new(
-                                            ConstraintKind::Unique,
-                                            self.columns_of(&ms, g),
-                                        ),
-                                    },
-                                    out,
-                                );
-                            }
-                        }
-                        if let Some(m) = state.models.get_mut(&key) {
-                            m.unique_together = new;
-                        }
-                    } else if managed {
-                        for g in &new {
+                    // `alter_unique_together`/`alter_index_together`: groups that go are
+                    // dropped (Django finds them by introspection), new ones are created
+                    // (`_uniq`, `_idx`).
+                    let unique = op.kind == "AlterUniqueTogether";
+                    let (suffix, current) = if unique {
+                        ("_uniq", &ms.unique_together)
+                    } else {
+                        ("_idx", &ms.index_together)
+                    };
+                    let mut kept = Vec::new();
+                    for (g, n) in current {
+                        if new.contains(g) {
+                            kept.push((g.clone(), n.clone()));
+                        } else if managed {
+                            let n = n.clone().unwrap_or_else(|| {
+                                django_index_name(&qn.name, &self.columns_of(&ms, g), suffix)
+                            });
                             push(
-                                Op::CreateIndex(index(&qn, self.columns_of(&ms, g), false)),
+                                if unique {
+                                    Op::DropConstraint {
+                                        table: qn.clone(),
+                                        name: n,
+                                        if_exists: true,
+                                    }
+                                } else {
+                                    Op::DropIndex {
+                                        name: QualifiedName::new(n),
+                                        if_exists: true,
+                                        concurrently: false,
+                                    }
+                                },
                                 out,
                             );
+                        }
+                    }
+                    for g in new.iter().filter(|g| !current.iter().any(|(c, _)| c == *g)) {
+                        let cols = self.columns_of(&ms, g);
+                        let n = django_index_name(&qn.name, &cols, suffix);
+                        if managed {
+                            push(
+                                if unique {
+                                    let mut d = ConstraintDef::new(ConstraintKind::Unique, cols);
+                                    d.name = Some(n.clone());
+                                    Op::AddConstraint {
+                                        table: qn.clone(),
+                                        constraint: d,
+                                    }
+                                } else {
+                                    named_index(&qn, cols, n.clone())
+                                },
+                                out,
+                            );
+                        }
+                        kept.push((g.clone(), Some(n)));
+                    }
+                    if let Some(m) = state.models.get_mut(&key) {
+                        if unique {
+                            m.unique_together = kept;
+                        } else {
+                            m.index_together = kept;
                         }
                     }
                 }
@@ -1183,9 +1278,15 @@ impl Cx<'_> {
             db_index: kb("db_index").unwrap_or(false),
             primary_key: kb("primary_key").unwrap_or(false),
             fk: None,
+            to_field: self.s(kwarg(fc, "to_field")),
             m2m: None,
             generated: false,
+            objects: FieldObjects::default(),
         };
+        // `SlugField` is indexed unless it says otherwise.
+        if class == "SlugField" {
+            f.db_index = kb("db_index").unwrap_or(true);
+        }
         f.ty = match class.as_str() {
             "CharField" | "SlugField" | "EmailField" | "URLField" | "FilePathField"
             | "FileField" | "ImageField" => {
@@ -1233,23 +1334,13 @@ impl Cx<'_> {
             "GenericIPAddressField" | "IPAddressField" => norm("inet", vec![]),
             "ForeignKey" | "OneToOneField" => {
                 let target = self.target(fc);
-                f.ty = state
-                    .models
-                    .get(&target)
-                    .and_then(|m| {
-                        m.fields
-                            .iter()
-                            .find(|(_, x)| x.primary_key)
-                            .map(|(_, x)| x.ty.clone())
-                    })
-                    .unwrap_or_else(|| norm("bigint", vec![]));
+                f.ty = target_info(state, &target, f.to_field.as_deref()).2;
                 f.fk = Some(target);
                 if class == "OneToOneField" {
                     f.unique = true;
                 }
-                if kb("db_index") == Some(false) {
-                    f.db_index = false;
-                }
+                // A relation is indexed unless `db_index=False`.
+                f.db_index = kb("db_index").unwrap_or(true);
                 return f;
             }
             "ManyToManyField" => {
@@ -1283,33 +1374,184 @@ impl Cx<'_> {
         }
     }
 
-    fn field_constraints(&self, state: &State, fname: &str, f: &Field) -> Vec<ConstraintDef> {
-        let col = f.column_name(fname);
-        let mut v = Vec::new();
+    /// What Django's `column_sql` and `_field_indexes_sql` make of a field: the column, its
+    /// constraints (primary key and `UNIQUE` inline, so PostgreSQL names them; the foreign key
+    /// named by Django), and its indexes. Records the names in `f.objects`.
+    fn field_ddl(
+        &self,
+        state: &State,
+        table: &QualifiedName,
+        fname: &str,
+        f: &mut Field,
+    ) -> (ColumnDef, Vec<ConstraintDef>, Vec<Op>) {
+        let col = f.column_def(fname);
+        let name = col.name.clone();
+        let mut cons = Vec::new();
         if f.primary_key {
-            v.push(ConstraintDef::new(
+            cons.push(ConstraintDef::new(
                 ConstraintKind::PrimaryKey,
-                vec![col.clone()],
+                vec![name.clone()],
             ));
         } else if f.unique {
-            v.push(ConstraintDef::new(
+            cons.push(ConstraintDef::new(
                 ConstraintKind::Unique,
-                vec![col.clone()],
+                vec![name.clone()],
+            ));
+            f.objects.unique = Some(crate::schema::default_constraint_name(
+                &table.name,
+                std::slice::from_ref(&name),
+                "key",
             ));
         }
-        if let Some(target) = &f.fk {
-            let mut d = ConstraintDef::new(ConstraintKind::ForeignKey, vec![col]);
-            let table = state
-                .models
-                .get(target)
-                .map(|m| m.table.clone())
-                .unwrap_or_else(|| target.replace('.', "_"));
-            d.references = Some(QualifiedName::new(table));
-            v.push(d);
+        if let Some(target) = f.fk.clone() {
+            cons.push(self.fk_constraint(state, table, &name, &target, f));
         }
-        v
+        let indexes = self.field_indexes(table, &name, f);
+        (col, cons, indexes)
     }
 
+    /// A relation's foreign key, named as `_fk_constraint_name` does (recorded in `f.objects`).
+    fn fk_constraint(
+        &self,
+        state: &State,
+        table: &QualifiedName,
+        column: &str,
+        target: &str,
+        f: &mut Field,
+    ) -> ConstraintDef {
+        let (to_table, to_col, _) = target_info(state, target, f.to_field.as_deref());
+        let n = django_index_name(
+            &table.name,
+            &[column.to_string()],
+            &format!("_fk_{to_table}_{to_col}"),
+        );
+        let mut d = ConstraintDef::new(ConstraintKind::ForeignKey, vec![column.to_string()]);
+        d.name = Some(n.clone());
+        d.references = Some(QualifiedName::new(to_table));
+        d.ref_columns = vec![to_col];
+        f.objects.fk = Some(n);
+        d
+    }
+
+    /// `_field_indexes_sql` on PostgreSQL: an index when the field is indexed and not unique,
+    /// and a `_like` one for varchar/text that is indexed or unique.
+    fn field_indexes(&self, table: &QualifiedName, column: &str, f: &mut Field) -> Vec<Op> {
+        let mut out = Vec::new();
+        if f.db_index && !f.unique && !f.primary_key {
+            let n = django_index_name(&table.name, &[column.to_string()], "");
+            out.push(named_index(table, vec![column.to_string()], n.clone()));
+            f.objects.index = Some(n);
+        }
+        out.extend(self.like_index(table, column, f));
+        out
+    }
+
+    fn like_index(&self, table: &QualifiedName, column: &str, f: &mut Field) -> Option<Op> {
+        if !((f.db_index || f.unique || f.primary_key) && is_text(&f.ty)) {
+            return None;
+        }
+        let n = django_index_name(&table.name, &[column.to_string()], "_like");
+        f.objects.like = Some(n.clone());
+        Some(named_index(table, vec![column.to_string()], n))
+    }
+
+    /// The keys and indexes `_alter_field` changes (PostgreSQL's schema editor on top of the
+    /// base one). What Django drops it finds by introspection: rollsafe drops what it recorded.
+    fn alter_field_keys(
+        &self,
+        state: &State,
+        qn: &QualifiedName,
+        fname: &str,
+        old: &Field,
+        new: &mut Field,
+        ops: &mut Vec<Op>,
+    ) {
+        let col = new.column_name(fname);
+        new.objects = old.objects.clone();
+        let drop_constraint = |name: &Option<String>, ops: &mut Vec<Op>| {
+            if let Some(n) = name {
+                ops.push(Op::DropConstraint {
+                    table: qn.clone(),
+                    name: n.clone(),
+                    if_exists: true,
+                });
+            }
+        };
+        let drop_index = |name: &Option<String>, ops: &mut Vec<Op>| {
+            if let Some(n) = name {
+                ops.push(Op::DropIndex {
+                    name: QualifiedName::new(n.clone()),
+                    if_exists: true,
+                    concurrently: false,
+                });
+            }
+        };
+        // A foreign key that goes (or points elsewhere) is dropped before anything else.
+        if old.fk.is_some() && old.fk != new.fk {
+            drop_constraint(&old.objects.fk, ops);
+            new.objects.fk = None;
+        }
+        let old_unique = old.unique || old.primary_key;
+        let new_unique = new.unique || new.primary_key;
+        if old.unique && !new.unique && !new.primary_key {
+            drop_constraint(&old.objects.unique, ops);
+            new.objects.unique = None;
+        }
+        // An index that goes: every plain btree index of the column, the `_like` one too.
+        if old.db_index && !old_unique && (!new.db_index || new_unique) {
+            drop_index(&old.objects.index, ops);
+            drop_index(&old.objects.like, ops);
+            new.objects.index = None;
+            new.objects.like = None;
+        }
+        let text_type_changes =
+            (old.db_index || old_unique) && is_text(&old.ty) && old.ty.base != new.ty.base;
+        if text_type_changes && new.objects.like.is_some() {
+            drop_index(&new.objects.like, ops);
+            new.objects.like = None;
+        }
+        if !old.unique && new.unique && !new.primary_key {
+            let n = django_index_name(&qn.name, std::slice::from_ref(&col), "_uniq");
+            let mut d = ConstraintDef::new(ConstraintKind::Unique, vec![col.clone()]);
+            d.name = Some(n.clone());
+            ops.push(Op::AddConstraint {
+                table: qn.clone(),
+                constraint: d,
+            });
+            new.objects.unique = Some(n);
+        }
+        if (!old.db_index || old_unique) && new.db_index && !new_unique {
+            let n = django_index_name(&qn.name, std::slice::from_ref(&col), "");
+            ops.push(named_index(qn, vec![col.clone()], n.clone()));
+            new.objects.index = Some(n);
+        }
+        if let Some(target) = new.fk.clone()
+            && old.fk != new.fk
+        {
+            let d = self.fk_constraint(state, qn, &col, &target, new);
+            ops.push(Op::AddConstraint {
+                table: qn.clone(),
+                constraint: d,
+            });
+        }
+        if new.objects.like.is_none()
+            && ((!(old.db_index || old_unique) && new.db_index)
+                || (!old_unique && new_unique)
+                || text_type_changes)
+            && let Some(o) = self.like_index(qn, &col, new)
+        {
+            ops.push(o);
+        }
+        // Removed uniqueness leaves no `_like` index unless the field stays indexed.
+        if old_unique && !(new.db_index || new_unique) {
+            drop_index(&new.objects.like, ops);
+            new.objects.like = None;
+        }
+    }
+
+    /// The auto-created table of a `ManyToManyField` (`create_many_to_many_intermediary_model`):
+    /// `id`, a foreign key to each side (`from_x_id`/`to_x_id` when the model points to itself),
+    /// an index on each, and a unique constraint over both; all named by Django.
     fn m2m_table(
         &self,
         state: &State,
@@ -1317,41 +1559,76 @@ impl Cx<'_> {
         model: &str,
         fname: &str,
         target: &str,
-        _ms: &ModelState,
-    ) -> Op {
-        let own = format!("{}_id", model.to_lowercase());
+        ms: &ModelState,
+    ) -> Vec<Op> {
+        let through = QualifiedName::new(m2m_table_name(table, fname));
+        let src = model.to_lowercase();
         let other_model = target.rsplit('.').next().unwrap_or(target);
-        let other = if other_model == model.to_lowercase() {
-            format!("to_{other_model}_id")
+        let (from, to) = if other_model == src {
+            (format!("from_{src}_id"), format!("to_{src}_id"))
         } else {
-            format!("{other_model}_id")
+            (format!("{src}_id"), format!("{other_model}_id"))
         };
-        let other_ty = state
-            .models
-            .get(target)
-            .and_then(|m| {
-                m.fields
-                    .iter()
-                    .find(|(_, x)| x.primary_key)
-                    .map(|(_, x)| x.ty.clone())
-            })
-            .unwrap_or_else(|| SqlType::named("bigint"));
+        let (src_col, src_ty) = ms
+            .fields
+            .iter()
+            .find(|(_, x)| x.primary_key)
+            .map(|(n, x)| (x.column_name(n), x.ty.clone()))
+            .unwrap_or_else(|| ("id".to_string(), SqlType::named("bigint")));
+        let (to_table, to_col, to_ty) = if model_key(self.app, model) == target {
+            (table.to_string(), src_col.clone(), src_ty.clone())
+        } else {
+            target_info(state, target, None)
+        };
         let mut id = ColumnDef::new("id", SqlType::named("bigint"));
         id.nullable = false;
         id.generated = true;
-        let mut a = ColumnDef::new(own.clone(), SqlType::named("bigint"));
+        let mut a = ColumnDef::new(from.clone(), src_ty.clone());
         a.nullable = false;
-        let mut b = ColumnDef::new(other.clone(), other_ty);
+        let mut b = ColumnDef::new(to.clone(), to_ty.clone());
         b.nullable = false;
-        Op::CreateTable {
-            table: QualifiedName::new(format!("{table}_{}", fname.to_lowercase())),
-            columns: vec![id, a, b],
-            constraints: vec![
-                ConstraintDef::new(ConstraintKind::PrimaryKey, vec!["id".into()]),
-                ConstraintDef::new(ConstraintKind::Unique, vec![own, other]),
-            ],
-            if_not_exists: false,
+        let mut constraints = vec![ConstraintDef::new(
+            ConstraintKind::PrimaryKey,
+            vec!["id".into()],
+        )];
+        let mut indexes = Vec::new();
+        for (col, ty, ref_table, ref_col) in [
+            (&from, &src_ty, table.to_string(), src_col.clone()),
+            (&to, &to_ty, to_table, to_col),
+        ] {
+            let mut d = ConstraintDef::new(ConstraintKind::ForeignKey, vec![col.clone()]);
+            d.name = Some(django_index_name(
+                &through.name,
+                std::slice::from_ref(col),
+                &format!("_fk_{ref_table}_{ref_col}"),
+            ));
+            d.references = Some(QualifiedName::new(ref_table));
+            d.ref_columns = vec![ref_col];
+            constraints.push(d);
+            indexes.push(named_index(
+                &through,
+                vec![col.clone()],
+                django_index_name(&through.name, std::slice::from_ref(col), ""),
+            ));
+            if is_text(ty) {
+                indexes.push(named_index(
+                    &through,
+                    vec![col.clone()],
+                    django_index_name(&through.name, std::slice::from_ref(col), "_like"),
+                ));
+            }
         }
+        let mut unique = ConstraintDef::new(ConstraintKind::Unique, vec![from.clone(), to.clone()]);
+        unique.name = Some(django_index_name(&through.name, &[from, to], "_uniq"));
+        constraints.push(unique);
+        let mut out = vec![Op::CreateTable {
+            table: through,
+            columns: vec![id, a, b],
+            constraints,
+            if_not_exists: false,
+        }];
+        out.extend(indexes);
+        out
     }
 
     /// Field names to column names in a model.
@@ -1385,6 +1662,33 @@ impl Cx<'_> {
             .filter(|g| !g.is_empty())
             .collect()
     }
+}
+
+/// The table, column and type a relation to `target` points at: its `to_field` or primary key.
+fn target_info(state: &State, target: &str, to_field: Option<&str>) -> (String, String, SqlType) {
+    if let Some(m) = state.models.get(target) {
+        let field = m.fields.iter().find(|(n, x)| match to_field {
+            Some(t) => n == t,
+            None => x.primary_key,
+        });
+        if let Some((n, x)) = field {
+            return (m.table.clone(), x.column_name(n), x.ty.clone());
+        }
+        return (m.table.clone(), "id".into(), SqlType::named("bigint"));
+    }
+    if let Some((table, col, ty)) = contrib_model(target) {
+        return (table.into(), col.into(), ty);
+    }
+    (
+        target.replace('.', "_"),
+        "id".into(),
+        SqlType::named("bigint"),
+    )
+}
+
+/// `ManyToManyField._get_m2m_db_table`: `<table>_<field>`, truncated like table names.
+fn m2m_table_name(table: &str, field: &str) -> String {
+    truncate_name(&format!("{table}_{field}"))
 }
 
 fn index(table: &QualifiedName, columns: Vec<String>, unique: bool) -> IndexDef {
@@ -1460,4 +1764,166 @@ fn check_fields(cc: &ExprCall, _text: &str) -> Vec<String> {
         walk(e, &mut out);
     }
     out.into_iter().filter(|s| !s.is_empty()).collect()
+}
+
+/// How long a name Django makes for PostgreSQL (`DatabaseOperations.max_name_length`).
+const MAX_NAME: usize = 63;
+
+/// Django's `names_digest`: the first `length` hex digits of the MD5 of the arguments.
+fn names_digest(args: &[&str], length: usize) -> String {
+    let mut data = Vec::new();
+    for a in args {
+        data.extend_from_slice(a.as_bytes());
+    }
+    let mut hex: String = md5(&data).iter().map(|b| format!("{b:02x}")).collect();
+    hex.truncate(length);
+    hex
+}
+
+fn chars(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// Django names every foreign key, index and added unique constraint itself, so rollsafe
+/// computes the same names (rather than PostgreSQL's `_fkey`/`_idx`): a later `RunSQL`,
+/// `RemoveIndex` or `RenameIndex` names them, and `rollsafe schema` prints the database the
+/// migrations build (checked against the catalog by `tests/postgres/frameworks.rs`). The names
+/// are PostgreSQL's (63 characters): rollsafe never reads the settings, and the `_like` indexes
+/// are PostgreSQL's too.
+///
+/// Django's `BaseDatabaseSchemaEditor._create_index_name`: `<table>_<columns>_<hash><suffix>`,
+/// the hash over the table and column names; shortened to 63 characters by cutting the suffix
+/// to a third and the table and columns to what is left.
+fn django_index_name(table: &str, columns: &[String], suffix: &str) -> String {
+    let mut args = vec![table];
+    args.extend(columns.iter().map(String::as_str));
+    let mut hash_suffix = format!("{}{suffix}", names_digest(&args, 8));
+    let joined = columns.join("_");
+    let name = format!("{table}_{joined}_{hash_suffix}");
+    if name.chars().count() <= MAX_NAME {
+        return name;
+    }
+    if hash_suffix.chars().count() * 3 > MAX_NAME {
+        hash_suffix = chars(&hash_suffix, MAX_NAME / 3);
+    }
+    let other = (MAX_NAME - hash_suffix.chars().count()) / 2 - 1;
+    let name = format!(
+        "{}_{}_{hash_suffix}",
+        chars(table, other),
+        chars(&joined, other)
+    );
+    if name.starts_with('_') || name.starts_with(|c: char| c.is_ascii_digit()) {
+        let cut: String = name.chars().take(name.chars().count() - 1).collect();
+        return format!("D{cut}");
+    }
+    name
+}
+
+/// Django's `truncate_name` (table names): a name over 63 characters keeps 59 and a 4-digit
+/// hash of the whole.
+fn truncate_name(name: &str) -> String {
+    if name.chars().count() <= MAX_NAME {
+        return name.to_string();
+    }
+    format!("{}{}", chars(name, MAX_NAME - 4), names_digest(&[name], 4))
+}
+
+/// MD5 (RFC 1321), for Django's name hashes.
+fn md5(input: &[u8]) -> [u8; 16] {
+    const S: [u32; 64] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
+        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
+        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ];
+    let k: Vec<u32> = (0..64)
+        .map(|i| ((i as f64 + 1.0).sin().abs() * 4294967296.0) as u32)
+        .collect();
+    let mut msg = input.to_vec();
+    let bits = (input.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bits.to_le_bytes());
+    let mut h: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+    for chunk in msg.chunks(64) {
+        let m: Vec<u32> = chunk
+            .chunks(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        let [mut a, mut b, mut c, mut d] = h;
+        for i in 0..64 {
+            let (f, g) = match i / 16 {
+                0 => ((b & c) | (!b & d), i),
+                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+                2 => (b ^ c ^ d, (3 * i + 5) % 16),
+                _ => (c ^ (b | !d), (7 * i) % 16),
+            };
+            let f = f.wrapping_add(a).wrapping_add(k[i]).wrapping_add(m[g]);
+            a = d;
+            d = c;
+            c = b;
+            b = b.wrapping_add(f.rotate_left(S[i]));
+        }
+        h[0] = h[0].wrapping_add(a);
+        h[1] = h[1].wrapping_add(b);
+        h[2] = h[2].wrapping_add(c);
+        h[3] = h[3].wrapping_add(d);
+    }
+    let mut out = [0u8; 16];
+    for (i, w) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md5_matches_rfc_1321() {
+        let hex = |s: &str| -> String {
+            md5(s.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            hex("12345678901234567890123456789012345678901234567890123456789012345678901234567890"),
+            "57edf4a22be3c955ac49da2e2107b67a"
+        );
+    }
+
+    /// Names PostgreSQL's catalog showed after Django 5.2 migrated the fixture.
+    #[test]
+    fn index_names_are_djangos() {
+        let c = |s: &str| vec![s.to_string()];
+        assert_eq!(
+            django_index_name("accounts_account", &c("email"), "_like"),
+            "accounts_account_email_348850e2_like"
+        );
+        assert_eq!(
+            django_index_name("orders_order", &c("account_id"), "_fk_accounts_account_id"),
+            "orders_order_account_id_cf843c80_fk_accounts_account_id"
+        );
+        assert_eq!(
+            django_index_name(
+                "orders_order_products",
+                &c("product_id"),
+                "_fk_catalog_products_id"
+            ),
+            "orders_order_product_product_id_03fb56a7_fk_catalog_p"
+        );
+        assert_eq!(
+            django_index_name(
+                "orders_order_products",
+                &["order_id".to_string(), "product_id".to_string()],
+                "_uniq"
+            ),
+            "orders_order_products_order_id_product_id_fe0cbca8_uniq"
+        );
+    }
 }

@@ -133,6 +133,26 @@ pub fn check_columns(expr: &str) -> Vec<String> {
     cols
 }
 
+/// The column of a check that only says `column IS NOT NULL` (`NOT column IS NULL` too).
+pub fn is_not_null_check(expr: &str) -> Option<String> {
+    let words = expression_words(expr);
+    let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    let column = match texts.as_slice() {
+        [_, "is", "not", "null"] | ["not", _, "is", "null"] => words
+            .iter()
+            .find(|w| w.quoted || !EXPRESSION_KEYWORDS.contains(&w.text.as_str()))?,
+        _ => return None,
+    };
+    // Nothing but the words and parentheses: no operator that changes the meaning.
+    let rest: String = expr
+        .chars()
+        .filter(|c| {
+            !c.is_alphanumeric() && !c.is_whitespace() && !matches!(c, '(' | ')' | '"' | '_' | '$')
+        })
+        .collect();
+    rest.is_empty().then(|| column.text.clone())
+}
+
 /// Whether a CHECK expression can be false when the columns it mentions are all NULL. Most
 /// operators and functions return NULL on NULL input, and a CHECK that yields NULL passes; the
 /// constructs below look at NULL itself, so a check using one may reject a row that leaves
@@ -177,6 +197,26 @@ mod tests {
         assert_eq!(check_columns("b > 0 AND a > 0"), vec!["b", "a"]);
         assert_eq!(check_columns("\"Total\" >= 0"), vec!["Total"]);
         assert_eq!(check_columns("note <> 'it''s'"), vec!["note"]);
+    }
+
+    #[test]
+    fn not_null_checks() {
+        use super::is_not_null_check;
+        assert_eq!(
+            is_not_null_check("plan IS NOT NULL").as_deref(),
+            Some("plan")
+        );
+        assert_eq!(
+            is_not_null_check("(\"Plan\" IS NOT NULL)").as_deref(),
+            Some("Plan")
+        );
+        assert_eq!(
+            is_not_null_check("NOT plan IS NULL").as_deref(),
+            Some("plan")
+        );
+        assert_eq!(is_not_null_check("plan IS NULL"), None);
+        assert_eq!(is_not_null_check("length(plan) IS NOT NULL"), None);
+        assert_eq!(is_not_null_check("a IS NOT NULL OR b > 0"), None);
     }
 
     #[test]

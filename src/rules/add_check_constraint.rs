@@ -48,6 +48,12 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             if Comparison::only_new_nullable_columns(before, after, &con.def.columns) {
                 continue;
             }
+            // `CHECK (c IS NOT NULL)` on a column that was NOT NULL already refuses nothing new.
+            if let Some(col) = con.def.expression.as_deref().and_then(crate::frontend::is_not_null_check)
+                && before.column(&col).is_some_and(|c| !c.def.nullable)
+            {
+                continue;
+            }
             let Some(at) = cx.constraint_origin(after, &con.name, replaced) else {
                 continue;
             };

@@ -49,6 +49,13 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             if Comparison::only_new_nullable_columns(before, after, &con.def.columns) {
                 continue;
             }
+            // A row that references itself (`FOREIGN KEY (id) REFERENCES same_table (id)`)
+            // always finds its parent: itself.
+            if con.def.references.as_ref() == Some(&after.name)
+                && con.def.ref_columns == con.def.columns
+            {
+                continue;
+            }
             let Some(at) = cx.constraint_origin(after, &con.name, replaced) else {
                 continue;
             };

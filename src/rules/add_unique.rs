@@ -36,6 +36,14 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             if old_keys.contains(&key) || seen.contains(&key) {
                 continue;
             }
+            // Implied: the columns already held a unique key over all rows, so no two rows
+            // ever agree on them all (`UNIQUE (kind, id)` beside `PRIMARY KEY (id)`).
+            if Comparison::total_unique_keys(before)
+                .iter()
+                .any(|k| k.iter().all(|c| key.contains(c)))
+            {
+                continue;
+            }
             if before.constraints.iter().any(|c| c.name == name)
                 || before.indexes.iter().any(|i| i.name == name)
             {
