@@ -119,18 +119,25 @@ pub fn located_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
 /// `pyproject.toml` (`[tool.rollsafe]`, `None` when the section is absent).
 pub fn read(path: &Path) -> Result<Option<Config>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(path, &text)
+}
+
+/// [`read`] on text already read: `path` names the file (its name tells the form) and locates
+/// errors. Public for the fuzz targets.
+#[doc(hidden)]
+pub fn parse(path: &Path, text: &str) -> Result<Option<Config>, String> {
     let is_pyproject = path
         .file_name()
         .is_some_and(|n| n.to_string_lossy() == "pyproject.toml");
     let config = if is_pyproject {
-        let doc: PyProject = toml::from_str(&text).map_err(|e| located_error(path, &text, &e))?;
+        let doc: PyProject = toml::from_str(text).map_err(|e| located_error(path, text, &e))?;
         doc.tool.and_then(|t| t.rollsafe)
     } else {
-        Some(toml::from_str::<Config>(&text).map_err(|e| located_error(path, &text, &e))?)
+        Some(toml::from_str::<Config>(text).map_err(|e| located_error(path, text, &e))?)
     };
     if let Some(c) = &config {
         validate(c).map_err(|m| {
-            let line = find_line(&text, &m.0).unwrap_or(1);
+            let line = find_line(text, &m.0).unwrap_or(1);
             format!("{}:{line}: {}", path.display(), m.1)
         })?;
     }

@@ -13,34 +13,13 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
-    // An existing constraint over a column that gets a default: rows that leave it out used
-    // to store NULL, which passes; now the constraint checks the default.
-    for (before, after, col, at) in cx.newly_defaulted() {
-        let name = &col.def.name;
-        let Some(con) = after.constraints.iter().find(|c| {
-            c.def.kind == ConstraintKind::Check
-                && c.def.columns.contains(name)
-                && before.constraints.iter().any(|b| b.name == c.name)
-        }) else {
-            continue;
-        };
-        let object = format!("{}.{}", before.name, name);
-        out.push(Breakage {
-            rule: super::Rule::AddCheckConstraint,
-            at,
-            object: object.clone(),
-            message: format!(
-                "column {} gets a default that check {} checks",
-                q(&object),
-                q(&con.name)
-            ),
-            impact: format!(
-                "inserts rows into {} without {}: the check now sees the default instead of NULL",
-                q(&before.name),
-                q(name)
-            ),
-        });
-    }
+    super::defaulted_under(
+        cx,
+        ConstraintKind::Check,
+        super::Rule::AddCheckConstraint,
+        "the check now sees the default instead of NULL",
+        out,
+    );
     for (before, after, replaced) in cx.present_tables() {
         for con in cx.new_constraints(before, after, ConstraintKind::Check) {
             // New columns that writers at `before` leave NULL never trip it (a CHECK that

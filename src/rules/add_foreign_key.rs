@@ -14,34 +14,13 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
-    // An existing constraint over a column that gets a default: rows that leave it out used
-    // to store NULL, which passes; now the constraint checks the default.
-    for (before, after, col, at) in cx.newly_defaulted() {
-        let name = &col.def.name;
-        let Some(con) = after.constraints.iter().find(|c| {
-            c.def.kind == ConstraintKind::ForeignKey
-                && c.def.columns.contains(name)
-                && before.constraints.iter().any(|b| b.name == c.name)
-        }) else {
-            continue;
-        };
-        let object = format!("{}.{}", before.name, name);
-        out.push(Breakage {
-            rule: super::Rule::AddForeignKey,
-            at,
-            object: object.clone(),
-            message: format!(
-                "column {} gets a default that foreign key {} checks",
-                q(&object),
-                q(&con.name)
-            ),
-            impact: format!(
-                "inserts rows into {} without {}: they now reference the default, which may not exist",
-                q(&before.name),
-                q(name)
-            ),
-        });
-    }
+    super::defaulted_under(
+        cx,
+        ConstraintKind::ForeignKey,
+        super::Rule::AddForeignKey,
+        "they now reference the default, which may not exist",
+        out,
+    );
     for (before, after, replaced) in cx.present_tables() {
         for con in cx.new_constraints(before, after, ConstraintKind::ForeignKey) {
             // New columns that writers at `before` leave NULL never trip it (a CHECK that

@@ -152,6 +152,44 @@ impl Serialize for Rule {
 }
 
 /// Backquotes an identifier for messages.
+/// An existing constraint of `kind` over a column that gets a default: rows that leave the
+/// column out used to store NULL, which passes it; now the constraint checks the default.
+pub(crate) fn defaulted_under(
+    cx: &crate::compare::Comparison,
+    kind: crate::model::ConstraintKind,
+    rule: Rule,
+    consequence: &str,
+    out: &mut Vec<crate::compare::Breakage>,
+) {
+    for (before, after, col, at) in cx.newly_defaulted() {
+        let name = &col.def.name;
+        let Some(con) = after.constraints.iter().find(|c| {
+            c.def.kind == kind
+                && c.def.columns.contains(name)
+                && before.constraints.iter().any(|b| b.name == c.name)
+        }) else {
+            continue;
+        };
+        let object = format!("{}.{}", before.name, name);
+        out.push(crate::compare::Breakage {
+            rule,
+            at,
+            object: object.clone(),
+            message: format!(
+                "column {} gets a default that {} {} checks",
+                q(&object),
+                kind.describe(),
+                q(&con.name)
+            ),
+            impact: format!(
+                "inserts rows into {} without {}: {consequence}",
+                q(&before.name),
+                q(name)
+            ),
+        });
+    }
+}
+
 pub(crate) fn q(s: impl fmt::Display) -> String {
     format!("`{s}`")
 }

@@ -174,3 +174,129 @@ pub fn commit_all(dir: &Path, tag: &str) {
     git(dir, &["commit", "-qm", tag]);
     git(dir, &["tag", tag]);
 }
+
+/// One fenced code block of a rule page, with the `##` section it is under.
+pub struct RuleExample {
+    /// `rules/NAME.md line N`.
+    pub origin: String,
+    pub section: String,
+    pub lang: String,
+    /// The files the block holds, from its `-- file: NAME` (SQL) or `# file: NAME` (Python)
+    /// lines, each with the lines up to the next.
+    pub files: ExampleFiles,
+}
+
+/// An example's files: (name, text).
+pub type ExampleFiles = Vec<(String, String)>;
+
+/// The code blocks of a rule page's text (`page`: its name, for `origin`).
+pub fn page_examples(page: &str, text: &str) -> Vec<RuleExample> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    let mut block: Option<(String, usize, ExampleFiles)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if let Some((lang, start, mut files)) = block.take() {
+            if t.starts_with("```") {
+                out.push(RuleExample {
+                    origin: format!("rules/{page}.md line {start}"),
+                    section: section.clone(),
+                    lang,
+                    files,
+                });
+                continue;
+            }
+            let marker = if lang == "python" {
+                "# file:"
+            } else {
+                "-- file:"
+            };
+            if let Some(name) = t.strip_prefix(marker) {
+                files.push((name.trim().to_string(), String::new()));
+            } else if let Some((_, body)) = files.last_mut() {
+                body.push_str(line);
+                body.push('\n');
+            }
+            block = Some((lang, start, files));
+        } else if let Some(h) = line.strip_prefix("## ") {
+            section = h.trim().to_string();
+        } else if let Some(lang) = t.strip_prefix("```") {
+            block = Some((lang.trim().to_string(), i + 1, Vec::new()));
+        }
+    }
+    out
+}
+
+/// Every code block of every page in `rules/`, pages in name order.
+pub fn rule_examples() -> Vec<RuleExample> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .expect("rules/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    pages.sort();
+    pages
+        .iter()
+        .flat_map(|p| {
+            let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+            page_examples(name, &std::fs::read_to_string(p).expect("rule page"))
+        })
+        .collect()
+}
+
+/// Writes a SQL example into `dir/db/migration/`, the engine (`mysql`, `sqlite`) in each file
+/// name (`V1__init.mysql.sql`), which is how rollsafe tells the dialect. Returns the last
+/// file's relative path.
+pub fn write_sql_example(dir: &Path, files: &[(String, String)], engine: Option<&str>) -> String {
+    assert!(!files.is_empty(), "example has no `-- file:` line");
+    let mut last = String::new();
+    for (name, body) in files {
+        let name = match (engine, name.strip_suffix(".sql")) {
+            (Some(e), Some(stem)) => format!("{stem}.{e}.sql"),
+            _ => name.clone(),
+        };
+        last = format!("db/migration/{name}");
+        write(dir, &last, body.as_bytes());
+    }
+    last
+}
+
+/// Writes an Alembic example: `alembic.ini`, `migrations/env.py`, each file under
+/// `migrations/versions/` with the usual imports. Returns the last file's relative path.
+pub fn write_alembic_example(dir: &Path, files: &[(String, String)]) -> String {
+    assert!(!files.is_empty(), "python example has no `# file:` line");
+    write(
+        dir,
+        "alembic.ini",
+        b"[alembic]\nscript_location = migrations\n",
+    );
+    write(dir, "migrations/env.py", b"from alembic import context\n");
+    let mut last = String::new();
+    for (name, body) in files {
+        last = format!("migrations/versions/{name}");
+        let text = format!("from alembic import op\nimport sqlalchemy as sa\n\n{body}");
+        write(dir, &last, text.as_bytes());
+    }
+    last
+}
+
+/// Writes a Django example (`# file: app/migrations/0001_x.py`), each file with the usual
+/// imports and its packages' `__init__.py`. Returns the last file's path.
+pub fn write_django_example(dir: &Path, files: &[(String, String)]) -> String {
+    let mut last = String::new();
+    for (name, body) in files {
+        let path = dir.join(name);
+        let folder = path.parent().expect("migrations folder");
+        std::fs::create_dir_all(folder).expect("mkdir");
+        std::fs::write(folder.join("__init__.py"), "").expect("init");
+        if let Some(app) = folder.parent() {
+            std::fs::write(app.join("__init__.py"), "").expect("init");
+        }
+        let text = format!("from django.db import migrations, models\n\n\n{body}");
+        std::fs::write(&path, text).expect("write");
+        last = name.clone();
+    }
+    last
+}

@@ -625,79 +625,15 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The Python examples of the rule pages: (origin, files), Alembic or Django by their paths.
-fn rule_page_python_examples() -> Vec<(String, Vec<(String, String)>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("rules/")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    pages.sort();
-    let mut out = Vec::new();
-    for page in pages {
-        let text = std::fs::read_to_string(&page).expect("rule page");
-        let name = page.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
-        let mut block: Option<(usize, Vec<(String, String)>)> = None;
-        for (i, line) in text.lines().enumerate() {
-            let t = line.trim_start();
-            match &mut block {
-                None if t == "```python" => block = Some((i + 1, Vec::new())),
-                None => {}
-                Some(_) if t.starts_with("```") => {
-                    let (start, files) = block.take().expect("in a block");
-                    if !files.is_empty() {
-                        out.push((format!("rules/{name}.md line {start}"), files));
-                    }
-                }
-                Some((_, files)) => {
-                    if let Some(f) = t.strip_prefix("# file:") {
-                        files.push((f.trim().to_string(), String::new()));
-                    } else if let Some((_, body)) = files.last_mut() {
-                        body.push_str(line);
-                        body.push('\n');
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Writes an Alembic example as tests/rule_docs.rs does: `alembic.ini`, `migrations/env.py`
-/// (ours, written later), each file under `migrations/versions/` with the usual imports.
-fn write_alembic_example(dir: &Path, files: &[(String, String)]) {
-    std::fs::create_dir_all(dir.join("migrations/versions")).expect("mkdir");
-    std::fs::write(
-        dir.join("alembic.ini"),
-        "[alembic]\nscript_location = migrations\n",
-    )
-    .expect("ini");
-    std::fs::write(
-        dir.join("migrations/env.py"),
-        "from alembic import context\n",
-    )
-    .expect("env");
-    for (name, body) in files {
-        let text = format!("from alembic import op\nimport sqlalchemy as sa\n\n{body}");
-        std::fs::write(dir.join("migrations/versions").join(name), text).expect("write");
-    }
-}
-
-/// Writes a Django example as tests/rule_docs.rs does, with the packages' `__init__.py`.
-fn write_django_example(dir: &Path, files: &[(String, String)]) {
-    for (name, body) in files {
-        let path = dir.join(name);
-        let folder = path.parent().expect("migrations folder");
-        std::fs::create_dir_all(folder).expect("mkdir");
-        std::fs::write(folder.join("__init__.py"), "").expect("init");
-        if let Some(app) = folder.parent() {
-            std::fs::write(app.join("__init__.py"), "").expect("init");
-        }
-        let text = format!("from django.db import migrations, models\n\n\n{body}");
-        std::fs::write(path, text).expect("write");
-    }
+/// The Python examples of the rule pages, Django's (their paths hold `/migrations/`) or
+/// Alembic's: (origin, files).
+fn python_examples(django: bool) -> Vec<(String, Vec<(String, String)>)> {
+    crate::common::rule_examples()
+        .into_iter()
+        .filter(|e| e.lang == "python" && !e.files.is_empty())
+        .filter(|e| e.files.iter().any(|(n, _)| n.contains("/migrations/")) == django)
+        .map(|e| (e.origin, e.files))
+        .collect()
 }
 
 /// Rule-page examples the real tools reject, with why (none now: every example runs as written;
@@ -833,7 +769,7 @@ fn alembic_fixture_and_rule_examples_replay_like_postgres() {
         &mut tally,
     );
     let edges = tempfile::tempdir().expect("temp dir");
-    write_alembic_example(edges.path(), &owned(ALEMBIC_EDGES));
+    crate::common::write_alembic_example(edges.path(), &owned(ALEMBIC_EDGES));
     check_project(
         &mut database,
         &mut driver,
@@ -843,10 +779,7 @@ fn alembic_fixture_and_rule_examples_replay_like_postgres() {
         &[],
         &mut tally,
     );
-    let examples: Vec<_> = rule_page_python_examples()
-        .into_iter()
-        .filter(|(_, files)| !files.iter().any(|(n, _)| n.contains("/migrations/")))
-        .collect();
+    let examples = python_examples(false);
     assert!(
         examples.len() >= 15,
         "only {} Alembic examples",
@@ -854,7 +787,7 @@ fn alembic_fixture_and_rule_examples_replay_like_postgres() {
     );
     for (origin, files) in &examples {
         let dir = tempfile::tempdir().expect("temp dir");
-        write_alembic_example(dir.path(), files);
+        crate::common::write_alembic_example(dir.path(), files);
         check_project(
             &mut database,
             &mut driver,
@@ -959,7 +892,7 @@ fn django_fixture_and_rule_examples_replay_like_postgres() {
         );
     }
     let edges = tempfile::tempdir().expect("temp dir");
-    write_django_example(edges.path(), &owned(DJANGO_EDGES));
+    crate::common::write_django_example(edges.path(), &owned(DJANGO_EDGES));
     check_project(
         &mut database,
         &mut driver,
@@ -969,10 +902,7 @@ fn django_fixture_and_rule_examples_replay_like_postgres() {
         &[],
         &mut tally,
     );
-    let examples: Vec<_> = rule_page_python_examples()
-        .into_iter()
-        .filter(|(_, files)| files.iter().any(|(n, _)| n.contains("/migrations/")))
-        .collect();
+    let examples = python_examples(true);
     assert!(
         examples.len() >= 15,
         "only {} Django examples",
@@ -980,7 +910,7 @@ fn django_fixture_and_rule_examples_replay_like_postgres() {
     );
     for (origin, files) in &examples {
         let dir = tempfile::tempdir().expect("temp dir");
-        write_django_example(dir.path(), files);
+        crate::common::write_django_example(dir.path(), files);
         check_project(
             &mut database,
             &mut driver,

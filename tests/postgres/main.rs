@@ -16,6 +16,8 @@
 
 mod catalog;
 mod cluster;
+#[path = "../common/mod.rs"]
+mod common;
 mod frameworks;
 mod generate;
 mod probes;
@@ -27,7 +29,7 @@ use rollsafe::project::Project;
 use rollsafe::rollback::{Side, schema_of, side_up_to};
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -417,54 +419,6 @@ fn check_project_on_disk(pg: &Cluster, root: &Path, origin: &str, tally: &mut Ta
     }
 }
 
-/// The SQL examples of the rule pages: `-- file: NAME` separated histories.
-fn rule_page_histories() -> Vec<(String, Vec<(String, String)>)> {
-    let mut out = Vec::new();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("rules/")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    pages.sort();
-    for page in pages {
-        let text = std::fs::read_to_string(&page).expect("rule page");
-        let name = page
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .to_string();
-        let mut in_sql = false;
-        let mut files: Vec<(String, String)> = Vec::new();
-        let mut start = 0;
-        for (i, line) in text.lines().enumerate() {
-            let t = line.trim_start();
-            if !in_sql && t == "```sql" {
-                in_sql = true;
-                start = i + 1;
-                files.clear();
-            } else if in_sql && t.starts_with("```") {
-                in_sql = false;
-                if !files.is_empty() {
-                    out.push((
-                        format!("rules/{name}.md line {start}"),
-                        std::mem::take(&mut files),
-                    ));
-                }
-            } else if in_sql {
-                if let Some(f) = t.strip_prefix("-- file:") {
-                    files.push((f.trim().to_string(), String::new()));
-                } else if let Some((_, body)) = files.last_mut() {
-                    body.push_str(line);
-                    body.push('\n');
-                }
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn sql_fixtures_and_rule_examples_replay_like_postgres() {
     let Some(pg) = cluster::cluster() else {
@@ -476,20 +430,19 @@ fn sql_fixtures_and_rule_examples_replay_like_postgres() {
     for fixture in ["fixtures/sql/shop", "fixtures/sql/multi-engine"] {
         check_project_on_disk(pg, &manifest.join(fixture), fixture, &mut tally);
     }
-    let histories = rule_page_histories();
+    let histories: Vec<common::RuleExample> = common::rule_examples()
+        .into_iter()
+        .filter(|e| e.lang == "sql" && !e.files.is_empty())
+        .collect();
     assert!(
         histories.len() >= 15,
         "only {} SQL examples found",
         histories.len()
     );
-    for (origin, files) in histories {
+    for ex in histories {
         let dir = tempfile::tempdir().expect("temp dir");
-        for (name, body) in &files {
-            let path = dir.path().join("db/migration").join(name);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&path, body).expect("write");
-        }
-        check_project_on_disk(pg, dir.path(), &origin, &mut tally);
+        common::write_sql_example(dir.path(), &ex.files, None);
+        check_project_on_disk(pg, dir.path(), &ex.origin, &mut tally);
     }
     say(&tally.report(&format!(
         "PostgreSQL {} oracle, SQL fixtures and rule-page examples",
