@@ -112,8 +112,13 @@ impl ProbeRun {
 
     /// Why the previous version breaks, per failing probe (empty: it keeps working).
     fn failures(&self) -> Vec<String> {
+        self.failures_against(&self.after)
+    }
+
+    /// The same for the probes run against another state (the last one, for a rollback).
+    fn failures_against(&self, after: &[Result<probes::Observation, String>]) -> Vec<String> {
         let mut out = Vec::new();
-        for ((p, b), a) in self.probes.iter().zip(&self.before).zip(&self.after) {
+        for ((p, b), a) in self.probes.iter().zip(&self.before).zip(after) {
             let Ok(b) = b else { continue };
             match a {
                 Err(e) => out.push(format!("{}: {e}", p.what)),
@@ -161,6 +166,10 @@ struct Tally {
     unsafe_misses: Vec<String>,
     /// Contract verdicts no probe confirmed, with the migration (for the log).
     examples: Vec<String>,
+    /// `rollsafe rollback` verdicts: (verdict, probes of the target's code failed) → count.
+    rollbacks: BTreeMap<(Verdict, bool), usize>,
+    /// Rollbacks called safe that a probe refuted.
+    unsafe_rollbacks: Vec<String>,
     kinds: BTreeMap<&'static str, (usize, usize)>,
 }
 
@@ -184,6 +193,10 @@ impl Tally {
         self.replay_mismatches.extend(other.replay_mismatches);
         self.replay_skipped += other.replay_skipped;
         self.unsafe_misses.extend(other.unsafe_misses);
+        for (k, v) in other.rollbacks {
+            *self.rollbacks.entry(k).or_default() += v;
+        }
+        self.unsafe_rollbacks.extend(other.unsafe_rollbacks);
         self.examples.extend(other.examples);
     }
 
@@ -265,6 +278,23 @@ impl Tally {
                 self.table.get(&(v, false)).copied().unwrap_or(0)
             ));
         }
+        if !self.rollbacks.is_empty() {
+            s.push_str(
+                "   rollback to an earlier migration, code at the target vs the last schema:\n",
+            );
+            s.push_str("   rollsafe says   | target's code breaks    | keeps working\n");
+            for (v, name) in [
+                (Verdict::Expand, "safe"),
+                (Verdict::Contract, "unsafe"),
+                (Verdict::Opaque, "unknown"),
+            ] {
+                s.push_str(&format!(
+                    "   {name:<15} | {:>23} | {:>13}\n",
+                    self.rollbacks.get(&(v, true)).copied().unwrap_or(0),
+                    self.rollbacks.get(&(v, false)).copied().unwrap_or(0)
+                ));
+            }
+        }
         if !self.unconfirmed.is_empty() {
             s.push_str("   contract verdicts no probe confirmed, by rule:");
             for (r, n) in &self.unconfirmed {
@@ -293,6 +323,7 @@ impl Tally {
             .replay_mismatches
             .iter()
             .chain(&self.unsafe_misses)
+            .chain(&self.unsafe_rollbacks)
             .collect();
         if !all.is_empty() {
             let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle-problems.txt");
@@ -303,11 +334,13 @@ impl Tally {
         let mut problems = Vec::new();
         problems.extend(self.replay_mismatches.iter().take(15).cloned());
         problems.extend(self.unsafe_misses.iter().take(15).cloned());
+        problems.extend(self.unsafe_rollbacks.iter().take(15).cloned());
         assert!(
             problems.is_empty(),
-            "{} replay mismatches, {} unsafe expand verdicts:\n\n{}",
+            "{} replay mismatches, {} unsafe expand verdicts, {} unsafe rollback verdicts:\n\n{}",
             self.replay_mismatches.len(),
             self.unsafe_misses.len(),
+            self.unsafe_rollbacks.len(),
             problems.join("\n\n")
         );
     }
@@ -551,6 +584,21 @@ fn run_sequence(conn: &mut Conn, seed: u64, index: u64) -> Tally {
         });
     }
 
+    // A rollback: the code after migration `t` against the database with every migration. Its
+    // probes are the ones derived before migration `t + 1`, run again now. The target follows
+    // the index, so the generator's stream is the same with or without this check.
+    let rollback = (count >= 2).then(|| {
+        let t = index as usize % (count - 1);
+        let run = &steps[t + 1].probes;
+        let mut cats = probes::Categories::default();
+        let now: Vec<_> = run
+            .probes
+            .iter()
+            .map(|p| probes::run(conn, &mut cats, p))
+            .collect();
+        (t, run.failures_against(&now))
+    });
+
     let dir = tempfile::tempdir().expect("temp dir");
     let folder = dir.path().join("db/migration");
     std::fs::create_dir_all(&folder).expect("mkdir");
@@ -580,7 +628,33 @@ fn run_sequence(conn: &mut Conn, seed: u64, index: u64) -> Tally {
             migration_class(&result.classes[mi]),
         );
     }
-    if !tally.replay_mismatches.is_empty() || !tally.unsafe_misses.is_empty() {
+    if let Some((t, failures)) = rollback {
+        let now = Side::all(&project, "now");
+        let target = side_up_to(&now, history.order[t], format!("V{}", t + 1));
+        let verdict = match rollsafe::rollback::analyse(&target, &now).verdict {
+            rollsafe::rollback::VerdictKind::Safe => Verdict::Expand,
+            rollsafe::rollback::VerdictKind::Unsafe => Verdict::Contract,
+            rollsafe::rollback::VerdictKind::Unknown => Verdict::Opaque,
+        };
+        let broken = !failures.is_empty();
+        *tally.rollbacks.entry((verdict, broken)).or_default() += 1;
+        if broken && verdict == Verdict::Expand {
+            let ahead: Vec<String> = steps[t + 1..]
+                .iter()
+                .map(|s| format!("    {}:\n{}", s.label, indent(&s.sql)))
+                .collect();
+            tally.unsafe_rollbacks.push(format!(
+                "{origin}: rollsafe calls rolling back to V{} safe, but its code breaks:\n    {}\n  migrations ahead:\n{}",
+                t + 1,
+                failures.join("\n    "),
+                ahead.join("\n")
+            ));
+        }
+    }
+    if !tally.replay_mismatches.is_empty()
+        || !tally.unsafe_misses.is_empty()
+        || !tally.unsafe_rollbacks.is_empty()
+    {
         let keep = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("oracle-failures")
             .join(format!("seed{seed}-seq{index}/db/migration"));
