@@ -25,6 +25,16 @@ pub struct Breakage {
     pub impact: String,
 }
 
+/// A column given another default (see [`Comparison::default_changes`]).
+pub struct DefaultChange<'a> {
+    pub before: &'a Table,
+    pub after: &'a Table,
+    /// The column at `before` and now.
+    pub was: &'a Column,
+    pub now: &'a Column,
+    pub at: ChangeRef,
+}
+
 pub struct Comparison<'a> {
     pub before: &'a Schema,
     pub after: &'a Schema,
@@ -161,10 +171,10 @@ impl<'a> Comparison<'a> {
         self.last_event(|k| matches!(k, EventKind::ColumnAdded { column, .. } if *column == now.id))
     }
 
-    /// Columns that writers at `before` leave out and that got NULL there but a default now
-    /// (`SET DEFAULT`): (table at `before`, table now, the column now, the change that set it).
-    /// A constraint that never saw those rows' value now checks the default.
-    pub fn newly_defaulted(&self) -> Vec<(&'a Table, &'a Table, &'a Column, ChangeRef)> {
+    /// Columns that writers at `before` may leave out and whose default is another one now
+    /// (`SET DEFAULT`): the rows they insert without it used to get NULL or the old default
+    /// and get the new one. A constraint over the column now checks a value it never saw.
+    pub fn default_changes(&self) -> Vec<DefaultChange<'a>> {
         let mut out = Vec::new();
         for (before, after, replaced) in self.present_tables() {
             if replaced.is_some() {
@@ -174,14 +184,20 @@ impl<'a> Comparison<'a> {
                 let Some(was) = before.column_by_id(now.id) else {
                     continue;
                 };
-                let left_null = was.def.nullable && was.def.default.is_none() && !was.def.generated;
-                if !left_null || now.def.default.is_none() {
+                let left_out = !was.def.requires_value() && !was.def.generated;
+                if !left_out || now.def.default.is_none() || now.def.default == was.def.default {
                     continue;
                 }
                 if let Some(at) = self.last_event(
                     |k| matches!(k, EventKind::DefaultSet { column } if *column == now.id),
                 ) {
-                    out.push((before, after, now, at));
+                    out.push(DefaultChange {
+                        before,
+                        after,
+                        was,
+                        now,
+                        at,
+                    });
                 }
             }
         }
@@ -335,7 +351,10 @@ impl<'a> Comparison<'a> {
             && cols.iter().all(|c| {
                 before.column(c).is_none()
                     && after.column(c).is_some_and(|col| match &col.def.default {
-                        None => col.def.nullable || col.def.generated,
+                        // An identity numbers each row; a computed column repeats what the
+                        // columns it reads repeat.
+                        None if col.def.generated => col.def.generated_from.is_empty(),
+                        None => col.def.nullable,
                         Some(d) => is_unique_default(d),
                     })
             })

@@ -1068,19 +1068,28 @@ impl Schema {
                 };
                 c.def.name = to.clone();
                 let cid = c.id;
+                // Expressions (a check's, an index's) follow the rename, as the database's do.
+                let rename = |x: &mut String| {
+                    if x == column {
+                        *x = to.clone();
+                    } else if !x
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+                    {
+                        *x = crate::frontend::rename_in_expression(x, column, to);
+                    }
+                };
                 for k in &mut t.constraints {
-                    for x in &mut k.def.columns {
-                        if x == column {
-                            *x = to.clone();
-                        }
+                    k.def.columns.iter_mut().for_each(rename);
+                    if let Some(e) = &mut k.def.expression {
+                        *e = crate::frontend::rename_in_expression(e, column, to);
                     }
                 }
                 for i in &mut t.indexes {
-                    for x in i.columns.iter_mut().chain(i.predicate_columns.iter_mut()) {
-                        if x == column {
-                            *x = to.clone();
-                        }
-                    }
+                    i.columns
+                        .iter_mut()
+                        .chain(i.predicate_columns.iter_mut())
+                        .for_each(rename);
                 }
                 for g in &mut t.columns {
                     for x in &mut g.def.generated_from {

@@ -76,6 +76,84 @@ fn expression_words(expr: &str) -> Vec<Word> {
     out
 }
 
+/// `expr` with column `from` (as the database folded it) renamed to `to`: the identifiers that
+/// name it, outside string literals, not called as functions and not type names after `::`.
+pub fn rename_in_expression(expr: &str, from: &str, to: &str) -> String {
+    let plain = to
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && to
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    let replacement = if plain {
+        to.to_string()
+    } else {
+        format!("\"{}\"", to.replace('"', "\"\""))
+    };
+    let mut out = String::with_capacity(expr.len());
+    let mut chars = expr.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\'' => {
+                out.push(c);
+                while let Some((_, d)) = chars.next() {
+                    out.push(d);
+                    if d == '\'' {
+                        if chars.peek().is_some_and(|&(_, e)| e == '\'') {
+                            if let Some((_, e)) = chars.next() {
+                                out.push(e);
+                            }
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ if c == '"' || c.is_alphabetic() || c == '_' => {
+                let start = i;
+                let mut end = i + c.len_utf8();
+                let word = if c == '"' {
+                    let mut w = String::new();
+                    while let Some((j, d)) = chars.next() {
+                        end = j + d.len_utf8();
+                        if d == '"' {
+                            if chars.peek().is_some_and(|&(_, e)| e == '"') {
+                                chars.next();
+                                w.push('"');
+                            } else {
+                                break;
+                            }
+                        } else {
+                            w.push(d);
+                        }
+                    }
+                    w
+                } else {
+                    while let Some(&(j, d)) = chars.peek() {
+                        if d.is_alphanumeric() || d == '_' || d == '$' {
+                            end = j + d.len_utf8();
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    expr[start..end].to_lowercase()
+                };
+                let called = expr[end..].trim_start().starts_with('(');
+                let cast_to = expr[..start].trim_end().ends_with("::");
+                if word == from && !called && !cast_to {
+                    out.push_str(&replacement);
+                } else {
+                    out.push_str(&expr[start..end]);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Words that are SQL syntax in a CHECK expression, never column names.
 const EXPRESSION_KEYWORDS: &[&str] = &[
     "and",
@@ -197,6 +275,24 @@ mod tests {
         assert_eq!(check_columns("b > 0 AND a > 0"), vec!["b", "a"]);
         assert_eq!(check_columns("\"Total\" >= 0"), vec!["Total"]);
         assert_eq!(check_columns("note <> 'it''s'"), vec!["note"]);
+    }
+
+    #[test]
+    fn renames_in_expressions() {
+        use super::rename_in_expression as r;
+        assert_eq!(
+            r("lower(title::text)", "title", "name"),
+            "lower(name::text)"
+        );
+        assert_eq!(
+            r("title || 'title' || \"title\"", "title", "Name"),
+            "\"Name\" || 'title' || \"Name\""
+        );
+        assert_eq!(
+            r("title(x) + x::title", "title", "name"),
+            "title(x) + x::title"
+        );
+        assert_eq!(r("subtitle > 0", "title", "name"), "subtitle > 0");
     }
 
     #[test]

@@ -50,6 +50,39 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                 }
                 continue;
             }
+            // A computed column that must not be NULL, over columns that may be: the previous
+            // version writing NULL there (or leaving them out) is refused.
+            let nullable_sources: Vec<&str> = if col.def.generated && !col.def.nullable {
+                col.def
+                    .generated_from
+                    .iter()
+                    .filter(|s| after.column(s).is_some_and(|c| c.def.nullable))
+                    .map(String::as_str)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if !nullable_sources.is_empty() {
+                if let Some(at) = cx.column_origin(after, col, replaced) {
+                    let object = format!("{}.{}", before.name, col.def.name);
+                    out.push(Breakage {
+                        rule: super::Rule::AddNotNullColumn,
+                        at,
+                        object: object.clone(),
+                        message: format!(
+                            "generated column {} is NOT NULL, computed from columns that may be NULL ({})",
+                            q(&object),
+                            nullable_sources.join(", ")
+                        ),
+                        impact: format!(
+                            "inserts rows into {} with NULL in ({})",
+                            q(&before.name),
+                            nullable_sources.join(", ")
+                        ),
+                    });
+                }
+                continue;
+            }
             if !col.def.requires_value() {
                 continue;
             }

@@ -80,10 +80,21 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
 }
 
 /// A unique key that existed already, over a column that writers at `before` leave out and
-/// that now gets a default: the rows they insert used to differ there (NULL never equals
-/// NULL) and now all share the default.
+/// that now gets a constant default: the rows they insert used to differ there (NULL never
+/// equals NULL; a sequence gives each row its own value) and now all share the default.
 fn defaults_on_unique_columns(cx: &Comparison, out: &mut Vec<Breakage>) {
-    for (before, after, col, at) in cx.newly_defaulted() {
+    for change in cx.default_changes() {
+        let (before, after, col, at) = (change.before, change.after, change.now, change.at);
+        // Rows left it out and differed there: NULL, or a default different per row.
+        let differed = change
+            .was
+            .def
+            .default
+            .as_deref()
+            .is_none_or(is_unique_default);
+        if !differed {
+            continue;
+        }
         let name = &col.def.name;
         let kept = Comparison::unique_keys(after);
         let Some(key) = Comparison::unique_keys(before)

@@ -152,8 +152,9 @@ impl Serialize for Rule {
 }
 
 /// Backquotes an identifier for messages.
-/// An existing constraint of `kind` over a column that gets a default: rows that leave the
-/// column out used to store NULL, which passes it; now the constraint checks the default.
+/// An existing constraint of `kind` over a column that gets another default: rows that leave
+/// the column out used to store NULL (which passes it) or the old default; now the constraint
+/// checks the new one.
 pub(crate) fn defaulted_under(
     cx: &crate::compare::Comparison,
     kind: crate::model::ConstraintKind,
@@ -161,8 +162,9 @@ pub(crate) fn defaulted_under(
     consequence: &str,
     out: &mut Vec<crate::compare::Breakage>,
 ) {
-    for (before, after, col, at) in cx.newly_defaulted() {
-        let name = &col.def.name;
+    for change in cx.default_changes() {
+        let (before, after, at) = (change.before, change.after, change.at);
+        let name = &change.now.def.name;
         let Some(con) = after.constraints.iter().find(|c| {
             c.def.kind == kind
                 && c.def.columns.contains(name)

@@ -264,7 +264,15 @@ fn apply_options<'a>(
                 d.expression = Some(expr.to_string());
                 cons.push(d);
             }
-            ColumnOption::Generated { .. } | ColumnOption::Identity(_) => col.generated = true,
+            ColumnOption::Generated {
+                generation_expr, ..
+            } => {
+                col.generated = true;
+                if let Some(e) = generation_expr {
+                    col.generated_from = crate::frontend::check_columns(&e.to_string());
+                }
+            }
+            ColumnOption::Identity(_) => col.generated = true,
             ColumnOption::DialectSpecific(tokens) => {
                 let t: String = tokens
                     .iter()
