@@ -287,7 +287,8 @@ impl<'a> Comparison<'a> {
             .filter(|c| {
                 !before.constraints.iter().any(|b| {
                     b.def.kind == kind
-                        && (b.name == c.name
+                        && (b.seq == c.seq
+                            || b.name == c.name
                             || (sorted(&b.def.columns) == sorted(&c.def.columns)
                                 && b.def.references == c.def.references
                                 && kind != ConstraintKind::Check))

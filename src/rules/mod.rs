@@ -168,7 +168,8 @@ pub(crate) fn defaulted_under(
         let Some(con) = after.constraints.iter().find(|c| {
             c.def.kind == kind
                 && c.def.columns.contains(name)
-                && before.constraints.iter().any(|b| b.name == c.name)
+                // The same constraint, renamed or not.
+                && before.constraints.iter().any(|b| b.seq == c.seq)
         }) else {
             continue;
         };
