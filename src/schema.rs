@@ -666,35 +666,35 @@ impl Schema {
         name
     }
 
-    /// The names taken in `table`'s schema: relations (tables, views, indexes, and the indexes
-    /// of primary key, unique and exclusion constraints) and constraints. `table` itself counts
-    /// even when it is not in the schema yet (a CREATE TABLE in progress).
-    fn names_taken(&self, table: &Table) -> (BTreeSet<String>, BTreeSet<String>) {
+    /// Whether `name` is taken in `table`'s schema: by a relation (table, view, index, or the
+    /// index of a primary key, unique or exclusion constraint) when `relations`, by a
+    /// constraint when `constraints`. `table` itself counts even when it is not in the schema
+    /// yet (a CREATE TABLE in progress). A scan without allocating: it runs for every unnamed
+    /// constraint and index.
+    fn name_taken(
+        &self,
+        table: &Table,
+        name: &str,
+        (relations, constraints): (bool, bool),
+    ) -> bool {
         let schema = &table.name.schema;
-        let mut relations = BTreeSet::new();
-        let mut constraints = BTreeSet::new();
-        let tables = self
-            .tables
-            .values()
-            .filter(|t| &t.name.schema == schema && t.id != table.id)
-            .chain(std::iter::once(table));
-        for t in tables {
-            relations.insert(t.name.name.clone());
-            relations.extend(t.indexes.iter().map(|i| i.name.clone()));
-            for c in &t.constraints {
-                constraints.insert(c.name.clone());
-                if c.def.kind.is_uniqueness() {
-                    relations.insert(c.name.clone());
-                }
-            }
-        }
-        relations.extend(
-            self.views
-                .keys()
-                .filter(|v| &v.schema == schema)
-                .map(|v| v.name.clone()),
-        );
-        (relations, constraints)
+        let in_table = |t: &Table| {
+            (relations && (t.name.name == name || t.indexes.iter().any(|i| i.name == name)))
+                || t.constraints.iter().any(|c| {
+                    c.name == name && (constraints || (relations && c.def.kind.is_uniqueness()))
+                })
+        };
+        in_table(table)
+            || self
+                .tables
+                .values()
+                .filter(|t| &t.name.schema == schema && t.id != table.id)
+                .any(in_table)
+            || (relations
+                && self
+                    .views
+                    .keys()
+                    .any(|v| &v.schema == schema && v.name == name))
     }
 
     /// PostgreSQL's `ChooseRelationName` (an index avoids relation names; an index-owning
@@ -705,16 +705,11 @@ impl Schema {
         table: &Table,
         columns: &[String],
         label: &str,
-        (avoid_relations, avoid_constraints): (bool, bool),
+        avoid: (bool, bool),
     ) -> String {
-        let (relations, constraints) = self.names_taken(table);
-        let taken = |n: &str| {
-            (avoid_constraints && constraints.contains(n))
-                || (avoid_relations && relations.contains(n))
-        };
         let mut candidate = default_constraint_name(&table.name.name, columns, label);
         let mut pass = 0;
-        while taken(&candidate) {
+        while self.name_taken(table, &candidate, avoid) {
             pass += 1;
             candidate =
                 default_constraint_name(&table.name.name, columns, &format!("{label}{pass}"));
@@ -1427,7 +1422,14 @@ impl Schema {
         };
         let name = match &ix.name {
             // Taken: IF NOT EXISTS skips it, and without the database refuses the statement.
-            Some(n) if self.names_taken(t).0.contains(n) => return,
+            // (Looked for in the table only: a name taken elsewhere in the schema is an error
+            // the database reports, and a scan of the schema per named index is too dear.)
+            Some(n)
+                if t.indexes.iter().any(|i| &i.name == n)
+                    || t.constraints.iter().any(|c| &c.name == n) =>
+            {
+                return;
+            }
             Some(n) => n.clone(),
             None => {
                 let cols: Vec<String> = ix.columns.iter().map(|c| index_column_label(c)).collect();
