@@ -191,6 +191,55 @@ fn multi_engine_fixture() {
 }
 
 #[test]
+fn schema_per_history_and_after_a_migration() {
+    let dir = fixture("sql/multi-engine");
+    // Each engine is its own database: one heading per history.
+    let (code, out, _) = rollsafe(&dir, &["schema", "--root", "."]);
+    assert_eq!(code, 0);
+    assert!(out.contains("history migrations/postgres\n"), "{out}");
+    assert!(out.contains("history migrations/sqlite\n"), "{out}");
+    // After 0003 the PostgreSQL history has not renamed `display_name` back yet (0004 does).
+    let (code, out, _) = rollsafe(
+        &dir,
+        &[
+            "schema",
+            "--root",
+            ".",
+            "--history",
+            "migrations/postgres",
+            "--upto",
+            "0003",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(json["version"], 2);
+    let histories = json["histories"].as_array().expect("histories");
+    assert_eq!(histories.len(), 1, "{out}");
+    assert_eq!(histories[0]["history"], "migrations/postgres");
+    let columns: Vec<&str> = histories[0]["tables"][0]["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(columns.contains(&"display_name"), "{columns:?}");
+    assert!(!columns.contains(&"full_name"), "{columns:?}");
+    // Unknown names: exit 2 and what exists.
+    let (code, out, err) = rollsafe(&dir, &["schema", "--root", ".", "--upto", "9999"]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(err.contains("`9999` is not a migration id"), "{err}");
+    let (code, _, err) = rollsafe(&dir, &["schema", "--root", ".", "--history", "nope"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no history named `nope`") && err.contains("migrations/postgres"),
+        "{err}"
+    );
+}
+
+#[test]
 fn engine_targets_from_configuration() {
     let dir = project_dir(&[
         (
