@@ -1,0 +1,2 @@
+SELECT 'a\'b'; SELECT "c\"d"; SELECT `e``f`; # hash ; comment
+SELECT 'é\

@@ -1,0 +1,4 @@
+CREATE TABLE t (a int);
+DO $$ BEGIN
+  ALTER TABLE t RENAME COLUMN a TO b;
+END

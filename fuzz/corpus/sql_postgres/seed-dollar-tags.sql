@@ -1,0 +1,3 @@
+CREATE FUNCTION f() RETURNS void AS $body$ SELECT 1; $body$ LANGUAGE sql;
+DO $x$ BEGIN EXECUTE 'ALTER TABLE t DROP COLUMN c'; END $x$;
+SELECT $a$ unterminated
