@@ -1024,15 +1024,8 @@ impl Schema {
                     return;
                 };
                 let c = t.columns.remove(pos);
-                // The database drops the indexes and constraints that use the column, and
-                // (CASCADE) generated columns computed from it.
-                let mentions =
-                    |x: &String| x == column || crate::frontend::check_columns(x).contains(column);
-                t.indexes.retain(|i| {
-                    !(i.columns.iter().any(mentions) || i.predicate_columns.contains(column))
-                });
-                t.constraints
-                    .retain(|k| !k.def.columns.iter().any(|x| x == column));
+                // The database drops (CASCADE) the generated columns computed from the column,
+                // and the indexes and constraints that use any of them.
                 let mut gone = vec![(c.id, column.clone())];
                 t.columns.retain(|g| {
                     let computed = g.def.generated_from.contains(column);
@@ -1041,8 +1034,19 @@ impl Schema {
                     }
                     !computed
                 });
-                let tid = t.id;
                 let names: Vec<String> = gone.iter().map(|(_, n)| n.clone()).collect();
+                let mentions = |x: &String| {
+                    names.contains(x)
+                        || crate::frontend::check_columns(x)
+                            .iter()
+                            .any(|c| names.contains(c))
+                };
+                t.indexes.retain(|i| {
+                    !(i.columns.iter().any(mentions) || i.predicate_columns.iter().any(mentions))
+                });
+                t.constraints
+                    .retain(|k| !k.def.columns.iter().any(|x| names.contains(x)));
+                let tid = t.id;
                 for (id, name) in gone {
                     emit(EventKind::ColumnDropped {
                         table: tid,

@@ -240,6 +240,32 @@ fn schema_per_history_and_after_a_migration() {
 }
 
 #[test]
+fn schema_drops_what_a_cascaded_generated_column_had() {
+    // Found by the PostgreSQL oracle: DROP COLUMN … CASCADE takes the generated column computed
+    // from it, and with that column its index and unique key.
+    let dir = project_dir(&[
+        (
+            "db/V1__t.sql",
+            "CREATE TABLE t (id int PRIMARY KEY, score numeric GENERATED ALWAYS AS (id * 2) \
+             STORED, note text);\nCREATE INDEX ON t (score);\nALTER TABLE t ADD UNIQUE (score);\n\
+             CREATE INDEX ON t (note) WHERE score > 0;\n",
+        ),
+        ("db/V2__drop.sql", "ALTER TABLE t DROP COLUMN id CASCADE;\n"),
+    ]);
+    let (code, out, err) = rollsafe(dir.path(), &["schema", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let table = &json["histories"][0]["tables"][0];
+    assert_eq!(table["columns"].as_array().map(Vec::len), Some(1), "{out}");
+    assert_eq!(table["indexes"].as_array().map(Vec::len), Some(0), "{out}");
+    assert_eq!(
+        table["constraints"].as_array().map(Vec::len),
+        Some(0),
+        "{out}"
+    );
+}
+
+#[test]
 fn engine_targets_from_configuration() {
     let dir = project_dir(&[
         (
