@@ -288,7 +288,7 @@ impl<'a> Comparison<'a> {
                 !before.constraints.iter().any(|b| {
                     b.def.kind == kind
                         && (b.seq == c.seq
-                            || b.name == c.name
+                            || (b.name == c.name && same_definition(b, c))
                             || (sorted(&b.def.columns) == sorted(&c.def.columns)
                                 && b.def.references == c.def.references
                                 && kind != ConstraintKind::Check))
@@ -378,6 +378,15 @@ pub fn is_unique_default(default: &str) -> bool {
     ]
     .iter()
     .any(|f| d.contains(f))
+}
+
+/// A constraint re-created under its old name is the old one only if it says the same: a check
+/// with a new expression or a foreign key to other columns restricts writes anew.
+fn same_definition(a: &crate::schema::Constraint, b: &crate::schema::Constraint) -> bool {
+    sorted(&a.def.columns) == sorted(&b.def.columns)
+        && a.def.references == b.def.references
+        && a.def.ref_columns == b.def.ref_columns
+        && a.def.expression == b.def.expression
 }
 
 fn sorted(cols: &[String]) -> Vec<String> {

@@ -191,6 +191,43 @@ fn unique_index_then_constraint_using_it_is_reported_once() {
 }
 
 #[test]
+fn a_constraint_recreated_under_its_old_name_is_judged_by_what_it_says() {
+    // Found by the PostgreSQL oracle: the new primary key is `users_pkey` again, over a column
+    // the previous version writes duplicates into.
+    assert_eq!(
+        one(
+            "ALTER TABLE users DROP CONSTRAINT users_pkey;\nALTER TABLE users ADD PRIMARY KEY (plan);"
+        ),
+        ["V2__change.sql:add-unique"]
+    );
+    let fired = with(&[
+        (
+            "db/migration/V2__chk.sql",
+            "ALTER TABLE users ADD CONSTRAINT users_bio_len CHECK (length(bio) < 1000);",
+        ),
+        (
+            "db/migration/V3__same.sql",
+            "ALTER TABLE users DROP CONSTRAINT users_bio_len;\nALTER TABLE users ADD CONSTRAINT users_bio_len CHECK (length(bio) < 1000);",
+        ),
+        (
+            "db/migration/V4__stricter.sql",
+            "ALTER TABLE users DROP CONSTRAINT users_bio_len;\nALTER TABLE users ADD CONSTRAINT users_bio_len CHECK (length(bio) < 10);",
+        ),
+        (
+            "db/migration/V5__pk_again.sql",
+            "ALTER TABLE users DROP CONSTRAINT users_pkey;\nALTER TABLE users ADD PRIMARY KEY (id);",
+        ),
+    ]);
+    assert_eq!(
+        fired,
+        [
+            "V2__chk.sql:add-check-constraint",
+            "V4__stricter.sql:add-check-constraint"
+        ]
+    );
+}
+
+#[test]
 fn not_valid_then_validate_warns_once() {
     let fired = with(&[
         (

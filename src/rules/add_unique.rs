@@ -22,15 +22,15 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             .constraints
             .iter()
             .filter(|c| c.def.kind.is_uniqueness())
-            .map(|c| (c.name.as_str(), &c.def.columns, c.def.kind.describe()))
+            .map(|c| (c.name.as_str(), &c.def.columns, c.def.kind.describe(), c.seq))
             .chain(
                 after
                     .indexes
                     .iter()
                     .filter(|i| i.unique)
-                    .map(|i| (i.name.as_str(), &i.columns, "unique index")),
+                    .map(|i| (i.name.as_str(), &i.columns, "unique index", i.seq)),
             );
-        for (name, cols, what) in candidates {
+        for (name, cols, what, seq) in candidates {
             let mut key = cols.clone();
             key.sort();
             if old_keys.contains(&key) || seen.contains(&key) {
@@ -44,8 +44,11 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             {
                 continue;
             }
-            if before.constraints.iter().any(|c| c.name == name)
-                || before.indexes.iter().any(|i| i.name == name)
+            // The same key as before, renamed or over renamed columns. A key that only took
+            // the name of a dropped one (a primary key dropped and added over other columns,
+            // both `t_pkey`) is new.
+            if before.constraints.iter().any(|c| c.seq == seq)
+                || before.indexes.iter().any(|i| i.seq == seq)
             {
                 continue;
             }
