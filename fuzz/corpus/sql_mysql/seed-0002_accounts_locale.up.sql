@@ -1,2 +1,0 @@
-ALTER TABLE accounts ADD COLUMN locale varchar(10) NOT NULL DEFAULT 'en' AFTER display_name, ALGORITHM=INPLACE, LOCK=NONE;
-ALTER TABLE accounts MODIFY COLUMN display_name varchar(200) DEFAULT NULL;

@@ -1,1 +1,0 @@
-CREATE INDEX items_sku_idx ON items (sku);

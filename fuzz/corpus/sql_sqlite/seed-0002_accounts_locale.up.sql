@@ -1,1 +1,0 @@
-ALTER TABLE accounts ADD COLUMN locale TEXT NOT NULL DEFAULT 'en';
