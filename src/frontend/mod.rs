@@ -16,6 +16,23 @@ struct Word {
     cast_to: bool,
 }
 
+/// Consumes the rest of an unquoted identifier (what was read of it ends at `end`); returns
+/// where the identifier ends.
+fn unquoted_identifier_end(
+    chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+    mut end: usize,
+) -> usize {
+    while let Some(&(j, d)) = chars.peek() {
+        if d.is_alphanumeric() || d == '_' || d == '$' {
+            end = j + d.len_utf8();
+            chars.next();
+        } else {
+            break;
+        }
+    }
+    end
+}
+
 fn expression_words(expr: &str) -> Vec<Word> {
     let mut out = Vec::new();
     let mut chars = expr.char_indices().peekable();
@@ -53,15 +70,7 @@ fn expression_words(expr: &str) -> Vec<Word> {
                 (w, true, end)
             }
             c if c.is_alphabetic() || c == '_' => {
-                let mut end = i + c.len_utf8();
-                while let Some(&(j, d)) = chars.peek() {
-                    if d.is_alphanumeric() || d == '_' || d == '$' {
-                        end = j + d.len_utf8();
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
+                let end = unquoted_identifier_end(&mut chars, i + c.len_utf8());
                 (expr[i..end].to_lowercase(), false, end)
             }
             _ => continue,
@@ -130,14 +139,7 @@ pub fn rename_in_expression(expr: &str, from: &str, to: &str) -> String {
                     }
                     w
                 } else {
-                    while let Some(&(j, d)) = chars.peek() {
-                        if d.is_alphanumeric() || d == '_' || d == '$' {
-                            end = j + d.len_utf8();
-                            chars.next();
-                        } else {
-                            break;
-                        }
-                    }
+                    end = unquoted_identifier_end(&mut chars, end);
                     expr[start..end].to_lowercase()
                 };
                 let called = expr[end..].trim_start().starts_with('(');
