@@ -7,23 +7,7 @@
 //! (dropped, renamed, moved, or the table was rebuilt without it).
 
 use crate::model::{ConstraintKind, SqlType};
-use crate::rules::Rule;
 use crate::schema::{ChangeRef, Column, Event, EventKind, Schema, Table};
-use serde::Serialize;
-
-/// One thing the code written against `before` can no longer do.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Breakage {
-    pub rule: Rule,
-    /// The change that caused it.
-    pub at: ChangeRef,
-    /// The object concerned, e.g. `users.email`.
-    pub object: String,
-    /// What happened, in plain words ("column `users.email` is dropped").
-    pub message: String,
-    /// What the previous code does that now fails ("reads or writes `users.email`").
-    pub impact: String,
-}
 
 /// A column given another default (see [`Comparison::default_changes`]).
 pub struct DefaultChange<'a> {
@@ -63,17 +47,6 @@ impl<'a> Comparison<'a> {
             after,
             events,
         }
-    }
-
-    /// Runs every rule that reads a comparison.
-    pub fn breakages(&self) -> Vec<Breakage> {
-        let mut out = Vec::new();
-        for rule in Rule::ALL {
-            rule.check_comparison(self, &mut out);
-        }
-        out.sort();
-        out.dedup();
-        out
     }
 
     pub fn first_event(&self, pred: impl Fn(&EventKind) -> bool) -> Option<ChangeRef> {

@@ -11,6 +11,7 @@ pub mod config;
 #[doc(hidden)]
 pub mod corpus;
 pub mod discover;
+pub mod expression;
 pub mod frontend;
 pub mod git;
 pub mod graph;

@@ -1,9 +1,10 @@
 //! `check`: replay every history, compare the schema before and after each migration, and turn
 //! breakages, opaque changes, parse problems and overrides into findings.
 
-use crate::compare::{Breakage, Comparison, is_widening};
-use crate::model::{Migration, Op, Span};
+use crate::compare::{Comparison, is_widening};
+use crate::model::{Migration, Op, OpaqueKind, Span};
 use crate::project::Project;
+use crate::rules::Breakage;
 use crate::rules::{Rule, Severity};
 use crate::schema::{ChangeRef, Event, EventKind, Schema};
 use serde::Serialize;
@@ -104,7 +105,7 @@ pub fn step(schema: &mut Schema, index: usize, m: &Migration) -> Step {
     let touched = schema.touched_by(ops);
     let before = schema.subset(&touched);
     let events = apply_migration(schema, index, m);
-    let breakages = Comparison::new(&before, schema, &events).breakages();
+    let breakages = crate::rules::breakages(&Comparison::new(&before, schema, &events));
     Step { breakages, events }
 }
 
@@ -292,9 +293,9 @@ fn findings_for(
         );
     }
     for (ci, c) in m.changes.iter().enumerate() {
-        if let Op::Opaque { reason } = &c.op {
+        if let Op::Opaque { reason, kind } = &c.op {
             // A statement that did not parse is already a parse-error finding.
-            if reason.starts_with("statement did not parse") {
+            if *kind == OpaqueKind::Unparsed {
                 continue;
             }
             push(

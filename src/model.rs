@@ -442,8 +442,23 @@ pub enum Op {
     },
     /// Not understood statically: dynamic SQL, code, a statement that did not parse.
     Opaque {
+        /// Which kind of not-understood; only `reason` is shown to users.
+        #[serde(skip)]
+        kind: OpaqueKind,
         reason: String,
     },
+}
+
+/// Why a change could not be judged statically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpaqueKind {
+    /// The statement did not parse: a `parse-error` finding already says so.
+    Unparsed,
+    /// Read, but its effect on the schema is not modelled.
+    Unmodelled,
+    /// Decided at run time: dynamic SQL, project code.
+    Dynamic,
 }
 
 impl Op {
@@ -538,8 +553,42 @@ impl Op {
                 }
             }
             Op::Neutral { what } => what.clone(),
-            Op::Opaque { reason } => format!("not understood: {reason}"),
+            Op::Opaque { reason, .. } => format!("not understood: {reason}"),
         }
+    }
+}
+
+impl Op {
+    /// A change whose effect is not modelled.
+    pub fn unmodelled(reason: impl Into<String>) -> Op {
+        Op::Opaque {
+            kind: OpaqueKind::Unmodelled,
+            reason: reason.into(),
+        }
+    }
+    /// A change decided at run time (dynamic SQL, project code).
+    pub fn dynamic(reason: impl Into<String>) -> Op {
+        Op::Opaque {
+            kind: OpaqueKind::Dynamic,
+            reason: reason.into(),
+        }
+    }
+    /// A statement that did not parse (`message` is the parser's).
+    pub fn unparsed(message: impl std::fmt::Display) -> Op {
+        Op::Opaque {
+            kind: OpaqueKind::Unparsed,
+            reason: format!("statement did not parse: {message}"),
+        }
+    }
+    /// Whether this is a statement that did not parse.
+    pub fn is_unparsed(&self) -> bool {
+        matches!(
+            self,
+            Op::Opaque {
+                kind: OpaqueKind::Unparsed,
+                ..
+            }
+        )
     }
 }
 
@@ -592,6 +641,18 @@ pub enum Downgrade {
         #[serde(skip)]
         changes: Vec<Op>,
     },
+}
+
+impl Downgrade {
+    /// The kind's name, as the JSON output spells it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Downgrade::Absent => "absent",
+            Downgrade::Empty => "empty",
+            Downgrade::Irreversible => "irreversible",
+            Downgrade::Present { .. } => "present",
+        }
+    }
 }
 
 /// A problem found while reading a file, before any rule runs.

@@ -5,9 +5,10 @@
 //! schema at the target and now with shared object identities; one comparison lists what the
 //! code at TARGET does that now fails.
 
-use crate::compare::{Breakage, Comparison};
+use crate::compare::Comparison;
 use crate::model::{Downgrade, Migration, Op, Span};
 use crate::project::Project;
+use crate::rules::Breakage;
 use crate::schema::Schema;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -237,7 +238,7 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         for (i, m) in &ahead_ms {
             events.extend(crate::lint::apply_migration(&mut schema, *i, m));
         }
-        let mut breakages = Comparison::new(&at_target, &schema, &events).breakages();
+        let mut breakages = crate::rules::breakages(&Comparison::new(&at_target, &schema, &events));
         // In the order the database applied them.
         let position = |mi: usize| ahead.iter().position(|&a| a == mi).unwrap_or(usize::MAX);
         breakages.sort_by_key(|b| (position(b.at.migration), b.at.change, b.rule));
@@ -255,7 +256,7 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         }
         for (i, m) in &ahead_ms {
             for c in &m.changes {
-                if let Op::Opaque { reason } = &c.op {
+                if let Op::Opaque { reason, .. } = &c.op {
                     report.opaque.push(OpaqueReport {
                         migration: *i,
                         span: c.span,
@@ -299,7 +300,7 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
 
 /// What a downgrade is, and what running it would destroy.
 pub fn downgrade_info(d: &Downgrade) -> DowngradeInfo {
-    let kind = crate::report::json::downgrade_kind(d);
+    let kind = d.kind();
     let mut destroys = Vec::new();
     if let Downgrade::Present { changes, .. } = d {
         for op in changes {

@@ -221,7 +221,7 @@ fn dynamic_sql_helpers_and_loops_are_opaque() {
     let reasons: Vec<&str> = o
         .iter()
         .filter_map(|op| match op {
-            Op::Opaque { reason } => Some(reason.as_str()),
+            Op::Opaque { reason, .. } => Some(reason.as_str()),
             _ => None,
         })
         .collect();
@@ -244,7 +244,7 @@ fn dynamic_sql_helpers_and_loops_are_opaque() {
 fn helper_functions_defined_in_the_module_are_opaque() {
     let src = "revision = 'b2'\ndown_revision = 'a1'\n\ndef _idx(t):\n    op.create_index('i', t, ['a'])\n\ndef upgrade():\n    _idx('users')\n";
     let m = read_revision("v/b2.py", Arc::from(src), "env").expect("revision");
-    assert!(matches!(&m.changes[0].op, Op::Opaque { reason } if reason.contains("_idx")));
+    assert!(matches!(&m.changes[0].op, Op::Opaque { reason, .. } if reason.contains("_idx")));
 }
 
 #[test]

@@ -287,7 +287,7 @@ fn do_block_statements_are_analysed_with_file_spans() {
         "ALTER TABLE users DROP COLUMN bio"
     );
     assert!(matches!(&changes[2].0, Op::AddColumn { column, .. } if column.name == "x"));
-    assert!(matches!(&changes[3].0, Op::Opaque { reason } if reason.contains("dynamic")));
+    assert!(matches!(&changes[3].0, Op::Opaque { reason, .. } if reason.contains("dynamic")));
 }
 
 #[test]

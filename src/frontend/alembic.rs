@@ -312,9 +312,12 @@ struct Reader<'a> {
 }
 
 fn opaque(reason: impl Into<String>) -> Op {
-    Op::Opaque {
-        reason: reason.into(),
-    }
+    Op::unmodelled(reason)
+}
+
+/// Operations whose targets are decided at run time.
+fn dynamic(reason: impl Into<String>) -> Op {
+    Op::dynamic(reason)
 }
 
 impl Reader<'_> {
@@ -344,7 +347,7 @@ impl Reader<'_> {
                                 (Some(t), Some(v)) => {
                                     self.block_body(span(w.range), &w.body, Some((&v, &t)));
                                 }
-                                _ => self.push(span(w.range), vec![(opaque("batch_alter_table on a table named at run time"), span(w.range))]),
+                                _ => self.push(span(w.range), vec![(dynamic("batch_alter_table on a table named at run time"), span(w.range))]),
                             }
                             handled = true;
                         }
@@ -356,11 +359,11 @@ impl Reader<'_> {
                 }
                 Stmt::For(f) => self.push(
                     span(f.range),
-                    vec![(opaque("operations in a loop: which tables and columns it touches is decided at run time"), span(f.range))],
+                    vec![(dynamic("operations in a loop: which tables and columns it touches is decided at run time"), span(f.range))],
                 ),
                 Stmt::While(f) => self.push(
                     span(f.range),
-                    vec![(opaque("operations in a loop: decided at run time"), span(f.range))],
+                    vec![(dynamic("operations in a loop: decided at run time"), span(f.range))],
                 ),
                 Stmt::If(i) => {
                     self.body(&i.body, batch);
@@ -478,9 +481,9 @@ impl Reader<'_> {
                 "format",
             ];
             if self.helpers.contains(&method) {
-                self.push(at, vec![(opaque(format!("operations run inside the local function `{method}()`, which rollsafe does not follow")), at)]);
+                self.push(at, vec![(dynamic(format!("operations run inside the local function `{method}()`, which rollsafe does not follow")), at)]);
             } else if !BUILTINS.contains(&method.as_str()) {
-                self.push(at, vec![(opaque(format!("calls `{method}()`, defined outside this file: what it does to the schema is unknown")), at)]);
+                self.push(at, vec![(dynamic(format!("calls `{method}()`, defined outside this file: what it does to the schema is unknown")), at)]);
             }
             return;
         }
@@ -824,7 +827,7 @@ impl Reader<'_> {
                                 other => Some(other),
                             })
                             .and_then(|e| python::str_value(e, text))
-                            .map(|s| crate::frontend::check_columns(&s.value))
+                            .map(|s| crate::expression::check_columns(&s.value))
                             .unwrap_or_default(),
                         if_not_exists: bool_opt(call, "if_not_exists"),
                     }),
@@ -885,7 +888,7 @@ impl Reader<'_> {
                             .unwrap_or_default();
                         (
                             ConstraintKind::Check,
-                            crate::frontend::check_columns(&cond),
+                            crate::expression::check_columns(&cond),
                             None,
                         )
                     }
@@ -1081,7 +1084,7 @@ impl Reader<'_> {
                     .unwrap_or_default();
                 let mut d = ConstraintDef::new(
                     ConstraintKind::Check,
-                    crate::frontend::check_columns(&cond),
+                    crate::expression::check_columns(&cond),
                 );
                 d.expression = (!cond.is_empty()).then_some(cond);
                 d

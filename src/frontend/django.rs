@@ -374,12 +374,7 @@ pub fn build(parsed: Vec<Parsed>, history: &str) -> Vec<Migration> {
                     span: *at,
                     override_index: None,
                 });
-                per_stmt.push(vec![(
-                    Op::Opaque {
-                        reason: reason.clone(),
-                    },
-                    *at,
-                )]);
+                per_stmt.push(vec![(Op::unmodelled(reason.clone()), *at)]);
                 reverse = None;
             }
         }
@@ -672,9 +667,7 @@ impl Cx<'_> {
                     .unwrap_or_default();
                 let Some(Expr::Call(fc)) = kwarg(c, "field").or_else(|| arg(c, "field", 2)) else {
                     push(
-                        Op::Opaque {
-                            reason: "AddField with a field rollsafe cannot read".into(),
-                        },
+                        Op::unmodelled("AddField with a field rollsafe cannot read"),
                         out,
                     );
                     return;
@@ -785,9 +778,7 @@ impl Cx<'_> {
                     .unwrap_or_default();
                 let Some(Expr::Call(fc)) = kwarg(c, "field").or_else(|| arg(c, "field", 2)) else {
                     push(
-                        Op::Opaque {
-                            reason: "AlterField with a field rollsafe cannot read".into(),
-                        },
+                        Op::unmodelled("AlterField with a field rollsafe cannot read"),
                         out,
                     );
                     return;
@@ -972,9 +963,7 @@ impl Cx<'_> {
                         "ExclusionConstraint" => ConstraintKind::Exclusion,
                         _ => {
                             push(
-                                Op::Opaque {
-                                    reason: format!("constraint `{leaf}` is not modelled"),
-                                },
+                                Op::unmodelled(format!("constraint `{leaf}` is not modelled")),
                                 out,
                             );
                             return;
@@ -1154,7 +1143,12 @@ impl Cx<'_> {
             "RunPython" => {
                 let code = arg(c, "code", 0);
                 if !code.is_some_and(is_noop) {
-                    push(Op::Opaque { reason: "RunPython runs project code: its effect on the schema and data cannot be seen statically".into() }, out);
+                    push(
+                        Op::dynamic(
+                            "RunPython runs project code: its effect on the schema and data cannot be seen statically",
+                        ),
+                        out,
+                    );
                 }
                 let rev = kwarg(c, "reverse_code").or_else(|| arg(c, "reverse_code", 1));
                 if rev.is_none() {
@@ -1208,9 +1202,7 @@ impl Cx<'_> {
                 out,
             ),
             other => push(
-                Op::Opaque {
-                    reason: format!("operation `{other}` is not modelled"),
-                },
+                Op::unmodelled(format!("operation `{other}` is not modelled")),
                 out,
             ),
         }
@@ -1247,12 +1239,7 @@ impl Cx<'_> {
                         out.extend(parsed.statements.into_iter().flat_map(|st| st.changes));
                     }
                 }
-                None if ddl => out.push((
-                    Op::Opaque {
-                        reason: python::dynamic_reason(item),
-                    },
-                    at,
-                )),
+                None if ddl => out.push((Op::dynamic(python::dynamic_reason(item)), at)),
                 None => {}
             }
         }
@@ -1397,7 +1384,7 @@ impl Cx<'_> {
                 ConstraintKind::Unique,
                 vec![name.clone()],
             ));
-            f.objects.unique = Some(crate::schema::default_constraint_name(
+            f.objects.unique = Some(crate::schema::naming::default_constraint_name(
                 &table.name,
                 std::slice::from_ref(&name),
                 "key",

@@ -3,7 +3,7 @@
 
 use super::{Location, Locator};
 use crate::lint::{ChangeClass, LintResult};
-use crate::model::{Downgrade, Op};
+use crate::model::Op;
 use crate::project::Project;
 use crate::rules::Severity;
 use serde::Serialize;
@@ -72,15 +72,6 @@ struct FindingOut<'a> {
     suppression_reason: Option<&'a str>,
 }
 
-pub fn downgrade_kind(d: &Downgrade) -> &'static str {
-    match d {
-        Downgrade::Absent => "absent",
-        Downgrade::Empty => "empty",
-        Downgrade::Irreversible => "irreversible",
-        Downgrade::Present { .. } => "present",
-    }
-}
-
 pub fn render_check(project: &Project, result: &LintResult) -> String {
     let mut files = std::collections::BTreeSet::new();
     let mut migrations = Vec::new();
@@ -119,7 +110,7 @@ pub fn render_check(project: &Project, result: &LintResult) -> String {
             dialect: m.dialect,
             history: &m.history,
             parents: &m.parents,
-            downgrade: downgrade_kind(&m.downgrade),
+            downgrade: m.downgrade.kind(),
             changes,
         });
     }

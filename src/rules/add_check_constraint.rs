@@ -1,5 +1,6 @@
 use super::{Group, RuleMeta, Severity, q};
-use crate::compare::{Breakage, Comparison};
+use super::Breakage;
+use crate::compare::{Comparison};
 use crate::model::ConstraintKind;
 
 pub const META: RuleMeta = RuleMeta {
@@ -28,7 +29,7 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                 continue;
             }
             // `CHECK (c IS NOT NULL)` on a column that was NOT NULL already refuses nothing new.
-            if let Some(col) = con.def.expression.as_deref().and_then(crate::frontend::is_not_null_check)
+            if let Some(col) = con.def.expression.as_deref().and_then(crate::expression::is_not_null_check)
                 && before.column(&col).is_some_and(|c| !c.def.nullable)
             {
                 continue;

@@ -1,5 +1,6 @@
 use super::{Group, RuleMeta, Severity, q};
-use crate::compare::{Breakage, Comparison};
+use super::Breakage;
+use crate::compare::{Comparison};
 use crate::model::ConstraintKind;
 
 pub const META: RuleMeta = RuleMeta {
@@ -26,7 +27,7 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                         && k.def
                             .expression
                             .as_deref()
-                            .is_some_and(crate::frontend::check_may_reject_null)
+                            .is_some_and(crate::expression::check_may_reject_null)
                 });
                 if let Some(k) = refusing
                     && let Some(at) = cx.constraint_origin(after, &k.name, replaced)

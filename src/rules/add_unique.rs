@@ -1,5 +1,6 @@
 use super::{Group, RuleMeta, Severity, q};
-use crate::compare::{Breakage, Comparison, is_unique_default};
+use super::Breakage;
+use crate::compare::{Comparison, is_unique_default};
 
 pub const META: RuleMeta = RuleMeta {
     name: "add-unique",

@@ -1,5 +1,6 @@
 use super::{Group, RuleMeta, Severity, q};
-use crate::compare::{Breakage, Comparison, TableFate};
+use super::Breakage;
+use crate::compare::{Comparison, TableFate};
 
 pub const META: RuleMeta = RuleMeta {
     name: "drop-table",

@@ -1,9 +1,36 @@
 //! The rule registry. A rule is one variant of [`Rule`], one file in this folder (its metadata
 //! and, for rules that read a schema comparison, its check) and one page in `rules/`.
 
-use crate::compare::{Breakage, Comparison};
+use crate::compare::Comparison;
+use crate::schema::ChangeRef;
 use serde::{Serialize, Serializer};
 use std::fmt;
+
+/// One thing the code written against `before` can no longer do.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Breakage {
+    pub rule: Rule,
+    /// The change that caused it.
+    pub at: ChangeRef,
+    /// The object concerned, e.g. `users.email`.
+    pub object: String,
+    /// What happened, in plain words ("column `users.email` is dropped").
+    pub message: String,
+    /// What the previous code does that now fails ("reads or writes `users.email`").
+    pub impact: String,
+}
+
+/// Runs every rule that reads a comparison: what code written against `cx.before` can no
+/// longer do against `cx.after`, sorted.
+pub fn breakages(cx: &Comparison) -> Vec<Breakage> {
+    let mut out = Vec::new();
+    for rule in Rule::ALL {
+        rule.check_comparison(cx, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -160,7 +187,7 @@ pub(crate) fn defaulted_under(
     kind: crate::model::ConstraintKind,
     rule: Rule,
     consequence: &str,
-    out: &mut Vec<crate::compare::Breakage>,
+    out: &mut Vec<Breakage>,
 ) {
     for change in cx.default_changes() {
         let (before, after, at) = (change.before, change.after, change.at);
@@ -174,7 +201,7 @@ pub(crate) fn defaulted_under(
             continue;
         };
         let object = format!("{}.{}", before.name, name);
-        out.push(crate::compare::Breakage {
+        out.push(Breakage {
             rule,
             at,
             object: object.clone(),

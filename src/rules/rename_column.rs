@@ -1,5 +1,6 @@
 use super::{Group, RuleMeta, Severity, q};
-use crate::compare::{Breakage, Comparison};
+use super::Breakage;
+use crate::compare::{Comparison};
 use crate::schema::EventKind;
 
 pub const META: RuleMeta = RuleMeta {

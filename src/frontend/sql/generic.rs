@@ -57,12 +57,7 @@ pub fn parse(text: &str, dialect: Dialect) -> ParsedSql {
                         span,
                         message: format!("syntax error: {msg}"),
                     });
-                    changes.push((
-                        Op::Opaque {
-                            reason: format!("statement did not parse: {msg}"),
-                        },
-                        span,
-                    ));
+                    changes.push((Op::unparsed(msg), span));
                 }
             }
         }
@@ -269,7 +264,7 @@ fn apply_options<'a>(
             } => {
                 col.generated = true;
                 if let Some(e) = generation_expr {
-                    col.generated_from = crate::frontend::check_columns(&e.to_string());
+                    col.generated_from = crate::expression::check_columns(&e.to_string());
                 }
             }
             ColumnOption::Identity(_) => col.generated = true,
@@ -318,8 +313,10 @@ fn table_constraint(c: &TableConstraint) -> Option<Result<ConstraintDef, IndexDe
         }
         TableConstraint::Check(k) => {
             let expr = k.expr.to_string();
-            let mut d =
-                ConstraintDef::new(ConstraintKind::Check, crate::frontend::check_columns(&expr));
+            let mut d = ConstraintDef::new(
+                ConstraintKind::Check,
+                crate::expression::check_columns(&expr),
+            );
             d.expression = Some(expr);
             d.name = k.name.as_ref().map(ident);
             d
@@ -384,11 +381,9 @@ fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op
             }
             if partial {
                 out.push((
-                    Op::Opaque {
-                        reason: format!(
-                            "table {table} takes its columns from a query or another table"
-                        ),
-                    },
+                    Op::unmodelled(format!(
+                        "table {table} takes its columns from a query or another table"
+                    )),
                     span,
                 ));
             }
@@ -416,7 +411,7 @@ fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op
                     predicate_columns: ci
                         .predicate
                         .as_ref()
-                        .map(|p| crate::frontend::check_columns(&p.to_string()))
+                        .map(|p| crate::expression::check_columns(&p.to_string()))
                         .unwrap_or_default(),
                     if_not_exists: ci.if_not_exists,
                 }),
@@ -548,12 +543,10 @@ fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op
             span,
         )),
         other => out.push((
-            Op::Opaque {
-                reason: format!(
-                    "statement not modelled: {}",
-                    other.to_string().chars().take(60).collect::<String>()
-                ),
-            },
+            Op::unmodelled(format!(
+                "statement not modelled: {}",
+                other.to_string().chars().take(60).collect::<String>()
+            )),
             span,
         )),
     }
@@ -689,12 +682,7 @@ fn alter_op(
                 ix.table = t;
                 out.push((Op::CreateIndex(ix), span));
             }
-            None => out.push((
-                Op::Opaque {
-                    reason: "constraint kind not modelled".into(),
-                },
-                span,
-            )),
+            None => out.push((Op::unmodelled("constraint kind not modelled"), span)),
         },
         AlterTableOperation::DropConstraint {
             name, if_exists, ..
@@ -748,9 +736,7 @@ fn alter_op(
             span,
         )),
         other => out.push((
-            Op::Opaque {
-                reason: format!("ALTER TABLE action not modelled: {other}"),
-            },
+            Op::unmodelled(format!("ALTER TABLE action not modelled: {other}")),
             span,
         )),
     }

@@ -24,12 +24,7 @@ pub fn parse(text: &str) -> ParsedSql {
         return ParsedSql {
             statements: vec![ParsedStatement {
                 span,
-                changes: vec![(
-                    Op::Opaque {
-                        reason: message.clone(),
-                    },
-                    span,
-                )],
+                changes: vec![(Op::unmodelled(message.clone()), span)],
             }],
             issues: vec![ParseIssue { span, message }],
             comments: Vec::new(),
@@ -87,12 +82,7 @@ pub fn parse(text: &str) -> ParsedSql {
             changes: Vec::new(),
         };
         if let Some(first) = errs.first() {
-            stmt.changes.push((
-                Op::Opaque {
-                    reason: format!("statement did not parse: {first}"),
-                },
-                span,
-            ));
+            stmt.changes.push((Op::unparsed(first), span));
             out.issues.push(ParseIssue {
                 span,
                 message: format!("syntax error: {first}"),
@@ -123,7 +113,7 @@ fn merge_adjacent_issues(out: &mut ParsedSql) {
     let parsed_ok: Vec<Span> = out
         .statements
         .iter()
-        .filter(|s| !s.changes.iter().any(|(op, _)| matches!(op, Op::Opaque { reason } if reason.starts_with("statement did not parse"))))
+        .filter(|s| !s.changes.iter().any(|(op, _)| op.is_unparsed()))
         .map(|s| s.span)
         .collect();
     let mut merged: Vec<ParseIssue> = Vec::new();
@@ -179,12 +169,7 @@ fn push_unparsable(out: &mut ParsedSql, run: Span, pending: &mut Vec<(Span, Stri
     });
     out.statements.push(ParsedStatement {
         span: run,
-        changes: vec![(
-            Op::Opaque {
-                reason: format!("statement did not parse: {message}"),
-            },
-            run,
-        )],
+        changes: vec![(Op::unparsed(message), run)],
     });
 }
 
@@ -777,23 +762,18 @@ fn statement_ops(node: &SyntaxNode, text: &str, out: &mut Vec<(Op, Span)>, depth
         }
         K::DO => do_block(node, text, span, out, depth),
         K::DROP_SCHEMA => out.push((
-            Op::Opaque {
-                reason: "DROP SCHEMA removes every object in the schema; rollsafe does not track \
-                         schema membership"
-                    .into(),
-            },
+            Op::unmodelled(
+                "DROP SCHEMA removes every object in the schema; rollsafe does not track \
+                         schema membership",
+            ),
             span,
         )),
         K::CALL | K::EXECUTE => out.push((
-            Op::Opaque {
-                reason: "calls code whose effect on the schema cannot be seen statically".into(),
-            },
+            Op::dynamic("calls code whose effect on the schema cannot be seen statically"),
             span,
         )),
         K::DROP_DOMAIN | K::ALTER_DOMAIN => out.push((
-            Op::Opaque {
-                reason: "domain changes can change what columns of that domain accept".into(),
-            },
+            Op::unmodelled("domain changes can change what columns of that domain accept"),
             span,
         )),
         kind => {
@@ -801,24 +781,17 @@ fn statement_ops(node: &SyntaxNode, text: &str, out: &mut Vec<(Op, Span)>, depth
                 out.push((Op::Neutral { what: what.into() }, span));
             } else {
                 out.push((
-                    Op::Opaque {
-                        reason: format!(
-                            "{} statements are not modelled",
-                            format!("{kind:?}").replace('_', " ")
-                        ),
-                    },
+                    Op::unmodelled(format!(
+                        "{} statements are not modelled",
+                        format!("{kind:?}").replace('_', " ")
+                    )),
                     span,
                 ));
             }
         }
     }
     if out.len() == before {
-        out.push((
-            Op::Opaque {
-                reason: "statement not understood".into(),
-            },
-            span,
-        ));
+        out.push((Op::unmodelled("statement not understood"), span));
     }
 }
 
@@ -939,12 +912,7 @@ fn string_literal(node: &SyntaxNode) -> Option<String> {
 
 fn create_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
     let Some(table) = name_in(node, &[K::TABLE_NAME]) else {
-        out.push((
-            Op::Opaque {
-                reason: "CREATE TABLE without a name".into(),
-            },
-            span,
-        ));
+        out.push((Op::unmodelled("CREATE TABLE without a name"), span));
         return;
     };
     let mut columns = Vec::new();
@@ -989,12 +957,10 @@ fn create_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
     ));
     if partial {
         out.push((
-            Op::Opaque {
-                reason: format!(
-                    "table {table} takes columns from another table (LIKE, INHERITS or PARTITION \
+            Op::unmodelled(format!(
+                "table {table} takes columns from another table (LIKE, INHERITS or PARTITION \
                      OF); only its own columns are known"
-                ),
-            },
+            )),
             span,
         ));
     }
@@ -1002,12 +968,7 @@ fn create_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
 
 fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
     let Some(table) = name_in(node, TABLE_NAME_KINDS) else {
-        out.push((
-            Op::Opaque {
-                reason: "ALTER TABLE without a table name".into(),
-            },
-            span,
-        ));
+        out.push((Op::unmodelled("ALTER TABLE without a table name"), span));
         return;
     };
     let actions: Vec<SyntaxNode> = node
@@ -1156,11 +1117,10 @@ fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
                 }
             }
             K::ENABLE_RLS | K::FORCE_RLS => out.push((
-                Op::Opaque {
-                    reason: "row level security can hide rows from, or reject writes of, the \
-                             previous app version"
-                        .into(),
-                },
+                Op::unmodelled(
+                    "row level security can hide rows from, or reject writes of, the \
+                             previous app version",
+                ),
                 aspan,
             )),
             K::ATTACH_PARTITION
@@ -1171,9 +1131,7 @@ fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
             | K::NOT_OF
             | K::MERGE_PARTITIONS
             | K::SPLIT_PARTITION => out.push((
-                Op::Opaque {
-                    reason: "partition and inheritance changes move rows between tables".into(),
-                },
+                Op::unmodelled("partition and inheritance changes move rows between tables"),
                 aspan,
             )),
             K::OWNER_TO
@@ -1207,12 +1165,10 @@ fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
             )),
             K::COMMA | K::SEMICOLON => {}
             other => out.push((
-                Op::Opaque {
-                    reason: format!(
-                        "ALTER TABLE action {} is not modelled",
-                        format!("{other:?}").replace('_', " ")
-                    ),
-                },
+                Op::unmodelled(format!(
+                    "ALTER TABLE action {} is not modelled",
+                    format!("{other:?}").replace('_', " ")
+                )),
                 aspan,
             )),
         }
@@ -1220,9 +1176,7 @@ fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
 }
 
 fn opaque(reason: &str) -> Op {
-    Op::Opaque {
-        reason: reason.to_string(),
-    }
+    Op::unmodelled(reason.to_string())
 }
 
 fn alter_column(table: &QualifiedName, action: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
@@ -1258,9 +1212,9 @@ fn alter_column(table: &QualifiedName, action: &SyntaxNode, span: Span, out: &mu
             default: "generated identity".into(),
         },
         K::DROP_IDENTITY => Op::DropDefault { table, column },
-        K::SET_EXPRESSION | K::DROP_EXPRESSION => Op::Opaque {
-            reason: format!("generation expression of {table}.{column} changes"),
-        },
+        K::SET_EXPRESSION | K::DROP_EXPRESSION => {
+            Op::unmodelled(format!("generation expression of {table}.{column} changes"))
+        }
         _ => Op::Neutral {
             what: format!("alter column {table}.{column} (storage or statistics)"),
         },
@@ -1337,9 +1291,9 @@ fn alter_view(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
         out.push((Op::SetSchema { kind, name, schema }, span));
     } else if node.descendants().any(|d| d.kind() == K::RENAME_COLUMN) {
         out.push((
-            Op::Opaque {
-                reason: format!("renames a column of view {name}, which readers of the view use"),
-            },
+            Op::unmodelled(format!(
+                "renames a column of view {name}, which readers of the view use"
+            )),
             span,
         ));
     } else {
@@ -1414,18 +1368,14 @@ fn do_block(node: &SyntaxNode, text: &str, span: Span, out: &mut Vec<(Op, Span)>
     };
     let Some(body) = do_node.plpgsql() else {
         out.push((
-            Op::Opaque {
-                reason: "DO block in a language other than PL/pgSQL".into(),
-            },
+            Op::unmodelled("DO block in a language other than PL/pgSQL"),
             span,
         ));
         return;
     };
     if !body.errors().is_empty() {
         out.push((
-            Op::Opaque {
-                reason: "the DO block's PL/pgSQL body did not parse".into(),
-            },
+            Op::unmodelled("the DO block's PL/pgSQL body did not parse"),
             span,
         ));
         return;
@@ -1479,9 +1429,7 @@ fn do_block(node: &SyntaxNode, text: &str, span: Span, out: &mut Vec<(Op, Span)>
                         }
                     }
                     _ => out.push((
-                        Op::Opaque {
-                            reason: "EXECUTE of a computed string (dynamic SQL)".into(),
-                        },
+                        Op::dynamic("EXECUTE of a computed string (dynamic SQL)"),
                         abs,
                     )),
                 }

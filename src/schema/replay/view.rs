@@ -1,0 +1,76 @@
+use crate::model::QualifiedName;
+use crate::schema::{EventKind, Schema, View};
+
+impl Schema {
+    pub(in crate::schema) fn create_view(
+        &mut self,
+        name: &QualifiedName,
+        materialized: bool,
+        depends_on: &[QualifiedName],
+        columns: &[String],
+        _emit: &mut impl FnMut(EventKind),
+    ) {
+        let mut view = View::new(name.clone(), materialized);
+        view.depends_on = depends_on.to_vec();
+        view.columns = columns.to_vec();
+        self.views.insert(name.clone(), view);
+    }
+
+    pub(in crate::schema) fn drop_view(
+        &mut self,
+        name: &QualifiedName,
+        if_exists: bool,
+        emit: &mut impl FnMut(EventKind),
+    ) {
+        if self.views.contains_key(name) {
+            self.drop_views(vec![name.clone()], emit);
+        } else if !if_exists {
+            // Predates the history: it existed, now it does not.
+            emit(EventKind::ViewDropped { name: name.clone() });
+        }
+    }
+
+    pub(in crate::schema) fn rename_view(
+        &mut self,
+        name: &QualifiedName,
+        to: &str,
+        emit: &mut impl FnMut(EventKind),
+    ) {
+        let new_name = name.sibling(to.to_string());
+        let v = self
+            .views
+            .remove(name)
+            .unwrap_or_else(|| View::new(name.clone(), false));
+        self.views.insert(
+            new_name.clone(),
+            View {
+                name: new_name.clone(),
+                ..v
+            },
+        );
+        self.rename_references(name, &new_name);
+        emit(EventKind::ViewRenamed {
+            from: name.clone(),
+            to: new_name,
+        });
+    }
+
+    /// Drops views and, as the database does with CASCADE, the views that read them.
+    pub(in crate::schema) fn drop_views(
+        &mut self,
+        mut names: Vec<QualifiedName>,
+        emit: &mut impl FnMut(EventKind),
+    ) {
+        while let Some(name) = names.pop() {
+            if self.views.remove(&name).is_some() {
+                emit(EventKind::ViewDropped { name: name.clone() });
+                names.extend(
+                    self.views
+                        .values()
+                        .filter(|v| v.depends_on.contains(&name))
+                        .map(|v| v.name.clone()),
+                );
+            }
+        }
+    }
+}
