@@ -6,10 +6,9 @@
 //! [`rules`]) finds what breaks the previous version, [`lint`] turns that into findings and
 //! [`report`] renders them. The library never prints.
 
+pub mod app;
 pub mod compare;
 pub mod config;
-#[doc(hidden)]
-pub mod corpus;
 pub mod discover;
 pub mod expression;
 pub mod frontend;

@@ -2,10 +2,10 @@
 //! breakages, opaque changes, parse problems and overrides into findings.
 
 use crate::compare::{Comparison, is_widening};
-use crate::model::{Migration, Op, OpaqueKind, Span};
+use crate::model::{Migration, Op, Span};
 use crate::project::Project;
 use crate::rules::Breakage;
-use crate::rules::{Rule, Severity};
+use crate::rules::{Diagnostic, Rule, Severity};
 use crate::schema::{ChangeRef, Event, EventKind, Schema};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -219,7 +219,8 @@ fn classify(m: &Migration, mi: usize, step: &Step) -> Vec<ChangeClass> {
         .collect()
 }
 
-/// Turns one migration's breakages, opaque changes, parse issues and overrides into findings.
+/// Turns one migration's breakages and what the migration rules find into findings, waived
+/// where an override with a reason covers them; then the override rules judge the overrides.
 fn findings_for(
     m: &Migration,
     mi: usize,
@@ -227,125 +228,58 @@ fn findings_for(
     settings: &Settings,
     out: &mut Vec<Finding>,
 ) {
-    let mut used = vec![false; m.overrides.len()];
-    let mut push = |rule: Rule,
-                    change: Option<usize>,
-                    span: Span,
-                    message: String,
-                    impact: Option<String>,
-                    out: &mut Vec<Finding>| {
-        let Some(severity) = settings.severity(rule) else {
-            return;
-        };
-        let mut suppressed = None;
-        if let (Some(ci), true) = (change, rule.waivable())
-            && let Some((oi, o)) = m.override_for(&m.changes[ci])
-            && let Some(reason) = &o.reason
-        {
-            suppressed = Some(reason.clone());
-            used[oi] = true;
-        }
-        out.push(Finding {
-            rule,
-            severity,
-            migration: mi,
-            change,
-            span,
-            message,
-            impact,
-            suppressed,
-        });
-    };
-
-    for issue in &m.graph_issues {
-        push(
-            Rule::MigrationGraph,
-            None,
-            issue.span,
-            issue.message.clone(),
-            None,
-            out,
-        );
-    }
-    for issue in &m.issues {
-        push(
-            Rule::ParseError,
-            None,
-            issue.span,
-            issue.message.clone(),
-            None,
-            out,
-        );
+    let mut diagnostics = Vec::new();
+    for rule in Rule::ALL {
+        rule.check_migration(m, &mut diagnostics);
     }
     for b in breakages.iter().filter(|b| b.at.migration == mi) {
-        let span = m
-            .changes
-            .get(b.at.change)
-            .map(|c| c.span)
-            .unwrap_or_default();
-        push(
-            b.rule,
-            Some(b.at.change),
-            span,
-            b.message.clone(),
-            Some(format!("the previous app version {}", b.impact)),
-            out,
-        );
+        diagnostics.push(Diagnostic {
+            rule: b.rule,
+            change: Some(b.at.change),
+            span: m
+                .changes
+                .get(b.at.change)
+                .map(|c| c.span)
+                .unwrap_or_default(),
+            message: b.message.clone(),
+            impact: Some(format!("the previous app version {}", b.impact)),
+        });
     }
-    for (ci, c) in m.changes.iter().enumerate() {
-        if let Op::Opaque { reason, kind } = &c.op {
-            // A statement that did not parse is already a parse-error finding.
-            if *kind == OpaqueKind::Unparsed {
-                continue;
-            }
-            push(
-                Rule::OpaqueChange,
-                Some(ci),
-                c.span,
-                format!("cannot be judged statically: {reason}"),
-                None,
-                out,
-            );
+    let mut used = vec![false; m.overrides.len()];
+    for d in diagnostics {
+        let Some(severity) = settings.severity(d.rule) else {
+            continue;
+        };
+        let waiver = d
+            .change
+            .filter(|_| d.rule.waivable())
+            .and_then(|ci| m.override_for(&m.changes[ci]))
+            .and_then(|(oi, o)| o.reason.as_ref().map(|reason| (oi, reason)));
+        if let Some((oi, _)) = waiver {
+            used[oi] = true;
+        }
+        out.push(finding(d, severity, mi, waiver.map(|(_, r)| r.clone())));
+    }
+    let mut about_overrides = Vec::new();
+    for rule in Rule::ALL {
+        rule.check_overrides(m, &used, &mut about_overrides);
+    }
+    for d in about_overrides {
+        if let Some(severity) = settings.severity(d.rule) {
+            out.push(finding(d, severity, mi, None));
         }
     }
-    for (oi, o) in m.overrides.iter().enumerate() {
-        let rule = if o.reason.is_none() {
-            Rule::OverrideWithoutReason
-        } else if !used[oi] {
-            Rule::UnusedOverride
-        } else {
-            continue;
-        };
-        let Some(severity) = settings.severity(rule) else {
-            continue;
-        };
-        let message = match rule {
-            Rule::OverrideWithoutReason => {
-                "`compat: breaking` needs a reason: `compat: breaking (reason: …)`; it waives \
-                 nothing without one"
-                    .to_string()
-            }
-            _ => {
-                let attached = m.statements.iter().any(|s| s.override_index == Some(oi));
-                if attached {
-                    "this override waives nothing: the statement it applies to breaks nothing"
-                        .to_string()
-                } else {
-                    "this override waives nothing: no statement starts on the next line or on \
-                     this line"
-                        .to_string()
-                }
-            }
-        };
-        out.push(Finding {
-            rule,
-            severity,
-            migration: mi,
-            change: None,
-            span: o.span,
-            message,
-            impact: None,
-            suppressed: None,
-        });
+}
+
+fn finding(d: Diagnostic, severity: Severity, mi: usize, suppressed: Option<String>) -> Finding {
+    Finding {
+        rule: d.rule,
+        severity,
+        migration: mi,
+        change: d.change,
+        span: d.span,
+        message: d.message,
+        impact: d.impact,
+        suppressed,
     }
 }

@@ -3,7 +3,7 @@
 //! `ROLLSAFE_ROBUSTNESS_CASES=5000 cargo test --test robustness` runs more).
 
 mod common;
-use rollsafe::corpus::Rng;
+use common::corpus::Rng;
 use rollsafe::frontend::{python, sql};
 use rollsafe::model::Dialect;
 use std::path::Path;

@@ -1,4 +1,5 @@
-use super::{Group, RuleMeta, Severity};
+use super::{Diagnostic, Group, Rule, RuleMeta, Severity};
+use crate::model::Migration;
 
 pub const META: RuleMeta = RuleMeta {
     name: "migration-graph",
@@ -9,3 +10,10 @@ pub const META: RuleMeta = RuleMeta {
            `dependencies`) so the history is one graph without cycles",
     doc: include_str!("../../rules/migration-graph.md"),
 };
+
+/// The migration's place in its graph: duplicate id, missing parent, cycle.
+pub fn check(m: &Migration, out: &mut Vec<Diagnostic>) {
+    for issue in &m.graph_issues {
+        out.push(Diagnostic::at(Rule::MigrationGraph, issue.span, &issue.message));
+    }
+}

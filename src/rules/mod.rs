@@ -2,6 +2,7 @@
 //! and, for rules that read a schema comparison, its check) and one page in `rules/`.
 
 use crate::compare::Comparison;
+use crate::model::{Migration, Span};
 use crate::schema::ChangeRef;
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -18,6 +19,32 @@ pub struct Breakage {
     pub message: String,
     /// What the previous code does that now fails ("reads or writes `users.email`").
     pub impact: String,
+}
+
+/// A finding as a rule reports it, before configuration decides its severity and overrides
+/// whether it is waived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: Rule,
+    /// The change it is about; only findings about a change can be waived.
+    pub change: Option<usize>,
+    pub span: Span,
+    pub message: String,
+    /// What the previous app version does that fails.
+    pub impact: Option<String>,
+}
+
+impl Diagnostic {
+    /// A finding located at `span`, about no particular change.
+    pub fn at(rule: Rule, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            change: None,
+            span,
+            message: message.into(),
+            impact: None,
+        }
+    }
 }
 
 /// Runs every rule that reads a comparison: what code written against `cx.before` can no
@@ -85,67 +112,96 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
+/// Declares the rules, in the order `rollsafe rules` lists them. Each rule reads one kind of
+/// input, with a `check` function in its module:
+/// - `compare`: a schema comparison (`fn check(&Comparison, &mut Vec<Breakage>)`);
+/// - `migration`: one migration as read (`fn check(&Migration, &mut Vec<Diagnostic>)`);
+/// - `overrides`: a migration's overrides, once the other rules' findings are waived or not
+///   (`fn check(&Migration, used: &[bool], &mut Vec<Diagnostic>)`).
 macro_rules! declare_rules {
-    (
-        compare: [$($cvariant:ident => $cmodule:ident),* $(,)?],
-        other: [$($ovariant:ident => $omodule:ident),* $(,)?] $(,)?
-    ) => {
-        $(mod $cmodule;)*
-        $(mod $omodule;)*
+    ($($variant:ident => $module:ident ($input:ident),)*) => {
+        $(mod $module;)*
 
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Rule {
-            $($cvariant,)*
-            $($ovariant,)*
+            $($variant,)*
         }
 
         impl Rule {
-            pub const ALL: &'static [Rule] = &[$(Rule::$cvariant,)* $(Rule::$ovariant,)*];
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
 
             pub fn meta(self) -> &'static RuleMeta {
                 match self {
-                    $(Rule::$cvariant => &$cmodule::META,)*
-                    $(Rule::$ovariant => &$omodule::META,)*
+                    $(Rule::$variant => &$module::META,)*
                 }
             }
 
-            /// Adds this rule's breakages in a comparison (rules that do not read comparisons
-            /// add nothing).
+            /// Adds this rule's breakages in a comparison (other rules add nothing).
+            #[allow(unused_variables)]
             pub fn check_comparison(self, cx: &Comparison, out: &mut Vec<Breakage>) {
                 match self {
-                    $(Rule::$cvariant => $cmodule::check(cx, out),)*
-                    $(Rule::$ovariant => {})*
+                    $(Rule::$variant => when_input!($input, compare, $module::check(cx, out)),)*
+                }
+            }
+
+            /// Adds this rule's findings about one migration as read (other rules add
+            /// nothing).
+            #[allow(unused_variables)]
+            pub fn check_migration(self, m: &Migration, out: &mut Vec<Diagnostic>) {
+                match self {
+                    $(Rule::$variant => when_input!($input, migration, $module::check(m, out)),)*
+                }
+            }
+
+            /// Adds this rule's findings about a migration's overrides; `used[i]` says whether
+            /// override `i` waived a finding (other rules add nothing).
+            #[allow(unused_variables)]
+            pub fn check_overrides(self, m: &Migration, used: &[bool], out: &mut Vec<Diagnostic>) {
+                match self {
+                    $(Rule::$variant => when_input!($input, overrides, $module::check(m, used, out)),)*
                 }
             }
         }
     };
 }
 
+/// `$call` when a rule's input kind is the one a dispatch method serves, else nothing.
+macro_rules! when_input {
+    (compare, compare, $call:expr) => {
+        $call
+    };
+    (migration, migration, $call:expr) => {
+        $call
+    };
+    (overrides, overrides, $call:expr) => {
+        $call
+    };
+    ($input:ident, $served:ident, $call:expr) => {
+        ()
+    };
+}
+
 declare_rules! {
-    compare: [
-        DropTable => drop_table,
-        DropColumn => drop_column,
-        RenameTable => rename_table,
-        RenameColumn => rename_column,
-        ChangeColumnType => change_column_type,
-        AddNotNullColumn => add_not_null_column,
-        SetNotNull => set_not_null,
-        DropDefault => drop_default,
-        AddUnique => add_unique,
-        DropView => drop_view,
-        RenameView => rename_view,
-        RemoveEnumValue => remove_enum_value,
-        MoveToSchema => move_to_schema,
-        AddCheckConstraint => add_check_constraint,
-        AddForeignKey => add_foreign_key,
-    ],
-    other: [
-        OpaqueChange => opaque_change,
-        ParseError => parse_error,
-        OverrideWithoutReason => override_without_reason,
-        UnusedOverride => unused_override,
-        MigrationGraph => migration_graph,
-    ],
+    DropTable => drop_table (compare),
+    DropColumn => drop_column (compare),
+    RenameTable => rename_table (compare),
+    RenameColumn => rename_column (compare),
+    ChangeColumnType => change_column_type (compare),
+    AddNotNullColumn => add_not_null_column (compare),
+    SetNotNull => set_not_null (compare),
+    DropDefault => drop_default (compare),
+    AddUnique => add_unique (compare),
+    DropView => drop_view (compare),
+    RenameView => rename_view (compare),
+    RemoveEnumValue => remove_enum_value (compare),
+    MoveToSchema => move_to_schema (compare),
+    AddCheckConstraint => add_check_constraint (compare),
+    AddForeignKey => add_foreign_key (compare),
+    OpaqueChange => opaque_change (migration),
+    ParseError => parse_error (migration),
+    OverrideWithoutReason => override_without_reason (overrides),
+    UnusedOverride => unused_override (overrides),
+    MigrationGraph => migration_graph (migration),
 }
 
 impl Rule {

@@ -1,4 +1,5 @@
-use super::{Group, RuleMeta, Severity};
+use super::{Diagnostic, Group, Rule, RuleMeta, Severity};
+use crate::model::{Migration, Op, OpaqueKind};
 
 pub const META: RuleMeta = RuleMeta {
     name: "opaque-change",
@@ -9,3 +10,21 @@ pub const META: RuleMeta = RuleMeta {
            with `compat: breaking (reason: …)` if it breaks the previous version",
     doc: include_str!("../../rules/opaque-change.md"),
 };
+
+/// Every change rollsafe could not judge, except statements that did not parse (those are
+/// `parse-error` findings already).
+pub fn check(m: &Migration, out: &mut Vec<Diagnostic>) {
+    for (ci, c) in m.changes.iter().enumerate() {
+        if let Op::Opaque { reason, kind } = &c.op
+            && *kind != OpaqueKind::Unparsed
+        {
+            let mut d = Diagnostic::at(
+                Rule::OpaqueChange,
+                c.span,
+                format!("cannot be judged statically: {reason}"),
+            );
+            d.change = Some(ci);
+            out.push(d);
+        }
+    }
+}

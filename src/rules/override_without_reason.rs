@@ -1,4 +1,5 @@
-use super::{Group, RuleMeta, Severity};
+use super::{Diagnostic, Group, Rule, RuleMeta, Severity};
+use crate::model::Migration;
 
 pub const META: RuleMeta = RuleMeta {
     name: "override-without-reason",
@@ -9,3 +10,15 @@ pub const META: RuleMeta = RuleMeta {
            `compat: breaking (reason: <why the old version no longer needs this>)`",
     doc: include_str!("../../rules/override-without-reason.md"),
 };
+
+/// Overrides that give no reason: they waive nothing.
+pub fn check(m: &Migration, _used: &[bool], out: &mut Vec<Diagnostic>) {
+    for o in m.overrides.iter().filter(|o| o.reason.is_none()) {
+        out.push(Diagnostic::at(
+            Rule::OverrideWithoutReason,
+            o.span,
+            "`compat: breaking` needs a reason: `compat: breaking (reason: …)`; it waives \
+             nothing without one",
+        ));
+    }
+}

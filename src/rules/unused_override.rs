@@ -1,4 +1,5 @@
-use super::{Group, RuleMeta, Severity};
+use super::{Diagnostic, Group, Rule, RuleMeta, Severity};
+use crate::model::Migration;
 
 pub const META: RuleMeta = RuleMeta {
     name: "unused-override",
@@ -8,3 +9,19 @@ pub const META: RuleMeta = RuleMeta {
     help: "remove the override, or move it directly above the statement it is meant for",
     doc: include_str!("../../rules/unused-override.md"),
 };
+
+/// Overrides with a reason that waived no finding (`used[i]` says whether override `i` did).
+pub fn check(m: &Migration, used: &[bool], out: &mut Vec<Diagnostic>) {
+    for (oi, o) in m.overrides.iter().enumerate() {
+        if o.reason.is_none() || used.get(oi).copied().unwrap_or(false) {
+            continue;
+        }
+        let attached = m.statements.iter().any(|s| s.override_index == Some(oi));
+        let message = if attached {
+            "this override waives nothing: the statement it applies to breaks nothing"
+        } else {
+            "this override waives nothing: no statement starts on the next line or on this line"
+        };
+        out.push(Diagnostic::at(Rule::UnusedOverride, o.span, message));
+    }
+}

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+#[path = "../../bench/corpus.rs"]
+pub mod corpus;
+
 use rollsafe::lint::{self, LintResult, Settings};
 use rollsafe::project::Project;
 use std::path::Path;

@@ -15,7 +15,7 @@
 //! every kept statement is valid where it stands.
 
 use super::catalog::{Column, Schema, Table};
-use rollsafe::corpus::Rng;
+use crate::common::corpus::Rng;
 
 pub struct Proposal {
     pub sql: String,

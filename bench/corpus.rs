@@ -1,6 +1,7 @@
 //! A seeded generator of realistic migration histories, for benchmarks: N PostgreSQL SQL
 //! migrations (Flyway layout), N Alembic revisions, or N Django migrations across several apps.
-//! The same seed always writes the same files.
+//! The same seed always writes the same files. Dev-only: built as the `gen-corpus` example
+//! (`bench/gen_corpus.rs`) and included by the tests for its [`Rng`]; not part of the product.
 
 use std::fmt::Write as _;
 use std::io;

@@ -1,0 +1,199 @@
+//! `rollsafe check`: lint the migrations of a project, or of the paths and changes asked for.
+
+use crate::config::{self, Config, Loaded};
+use crate::discover;
+use crate::git::Repo;
+use crate::lint::{self, LintResult, Settings};
+use crate::project::Project;
+use crate::rules::Severity;
+use std::path::{Path, PathBuf};
+
+/// What the user asked `check` for.
+#[derive(Debug, Clone, Default)]
+pub struct CheckRequest {
+    /// The folder the command runs in: paths and `--config` are relative to it.
+    pub cwd: PathBuf,
+    /// Files or folders to report on (the whole history is still replayed).
+    pub paths: Vec<PathBuf>,
+    pub root: Option<PathBuf>,
+    /// Report only migrations changed since the merge base of this revision and HEAD.
+    pub changed_since: Option<String>,
+    pub config: Option<PathBuf>,
+    /// `RULE=LEVEL` flags, applied over the configuration.
+    pub severity: Vec<String>,
+    pub baseline: Option<String>,
+}
+
+/// What `check` found.
+#[derive(Debug)]
+pub struct CheckOutcome {
+    pub project: Project,
+    pub result: LintResult,
+}
+
+impl CheckOutcome {
+    /// Whether a finding at error severity remains (not waived).
+    pub fn has_errors(&self) -> bool {
+        self.result.count(Severity::Error) > 0
+    }
+}
+
+/// Runs `check`.
+pub fn run(req: &CheckRequest) -> Result<CheckOutcome, String> {
+    let loaded = load_config(req)?;
+    let cfg = loaded
+        .as_ref()
+        .map(|l| l.config.clone())
+        .unwrap_or_default();
+    let root = resolve_root(req, loaded.as_ref())?;
+    let settings = settings(&cfg, &req.severity)?;
+    let wanted = named_paths(req, &root)?;
+    let changed = match &req.changed_since {
+        Some(rev) => Some(changed_paths(rev, &root)?),
+        None => None,
+    };
+    let opts = discover::Options {
+        roots: cfg.roots.iter().map(|r| r.path.clone()).collect(),
+        exclude: (!cfg.exclude.is_empty()).then(|| cfg.exclude_set()),
+    };
+    let project = Project::load_configured(&root, &opts, &cfg.sql_options());
+    let history_only = baseline_mask(&project, &cfg, req.baseline.as_deref());
+    let selected = |i: usize| {
+        if history_only[i] {
+            return false;
+        }
+        let path = &project.migrations[i].path;
+        if let Some(changed) = &changed
+            && !changed.iter().any(|c| c == path)
+        {
+            return false;
+        }
+        wanted.is_empty()
+            || wanted
+                .iter()
+                .any(|w| w.is_empty() || path == w || path.starts_with(&format!("{w}/")))
+    };
+    let result = lint::lint(&project, &settings, selected);
+    Ok(CheckOutcome { project, result })
+}
+
+fn load_config(req: &CheckRequest) -> Result<Option<Loaded>, String> {
+    match &req.config {
+        Some(path) => Ok(Some(config::load_explicit(&req.cwd.join(path))?)),
+        None => config::find(&req.cwd),
+    }
+}
+
+/// `--root`, else the configuration file's folder, else the nearest `.git` upwards.
+fn resolve_root(req: &CheckRequest, loaded: Option<&Loaded>) -> Result<PathBuf, String> {
+    let root = match &req.root {
+        Some(r) => {
+            let r = if r.is_absolute() {
+                r.clone()
+            } else {
+                req.cwd.join(r)
+            };
+            if !r.is_dir() {
+                return Err(format!("--root {}: no such directory", r.display()));
+            }
+            r
+        }
+        None => match loaded {
+            Some(l) => l.root.clone(),
+            None => super::find_root(&req.cwd),
+        },
+    };
+    Ok(root.canonicalize().unwrap_or(root))
+}
+
+/// The named paths, relative to the root (resolved against the current folder first).
+fn named_paths(req: &CheckRequest, root: &Path) -> Result<Vec<String>, String> {
+    let mut wanted = Vec::new();
+    for p in &req.paths {
+        let abs = if p.is_absolute() {
+            p.clone()
+        } else {
+            req.cwd.join(p)
+        };
+        if !abs.exists() {
+            return Err(format!(
+                "{}: no such file or directory (pass existing migration files or folders)",
+                p.display()
+            ));
+        }
+        let abs = abs.canonicalize().unwrap_or(abs);
+        if !abs.starts_with(root) {
+            return Err(format!(
+                "{} is outside the project root {}; run rollsafe from inside the project or pass \
+                 --root",
+                p.display(),
+                root.display()
+            ));
+        }
+        wanted.push(discover::relative(root, &abs));
+    }
+    Ok(wanted)
+}
+
+/// `--changed-since REV`: the files changed since the merge base, relative to the root.
+fn changed_paths(rev: &str, root: &Path) -> Result<Vec<String>, String> {
+    let repo = Repo::discover(root).map_err(|e| format!("--changed-since {rev}: {e}"))?;
+    if repo.resolve(rev).map_err(|e| e.to_string())?.is_none() {
+        return Err(format!(
+            "--changed-since: {}",
+            super::unknown_revision(&repo, rev)
+        ));
+    }
+    let base = repo
+        .merge_base(rev)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("--changed-since {rev}: no merge base with HEAD"))?;
+    let repo_root = repo.root.canonicalize().unwrap_or(repo.root.clone());
+    let files = repo.changed_since(&base).map_err(|e| e.to_string())?;
+    Ok(files
+        .into_iter()
+        .filter_map(|f| {
+            let abs = repo_root.join(&f);
+            abs.strip_prefix(root)
+                .ok()
+                .map(|_| discover::relative(root, &abs))
+        })
+        .collect())
+}
+
+/// Migrations at or before a baseline id (per configured root, or global) are history only.
+fn baseline_mask(project: &Project, cfg: &Config, flag: Option<&str>) -> Vec<bool> {
+    let mut mask = vec![false; project.migrations.len()];
+    for h in &project.histories {
+        let first = h
+            .order
+            .first()
+            .map(|&i| project.migrations[i].path.as_str());
+        let per_root = cfg.roots.iter().find(|r| {
+            first.is_some_and(|p| p.starts_with(&format!("{}/", r.path.trim_end_matches('/'))))
+        });
+        let baseline = flag
+            .or(per_root.and_then(|r| r.baseline.as_deref()))
+            .or(cfg.baseline.as_deref());
+        let Some(id) = baseline else { continue };
+        if let Some(pos) = h
+            .order
+            .iter()
+            .position(|&i| crate::rollback::id_matches(&project.migrations[i], id))
+        {
+            for &i in &h.order[..=pos] {
+                mask[i] = true;
+            }
+        }
+    }
+    mask
+}
+
+/// The configured severities, then the `--severity` flags over them.
+fn settings(cfg: &Config, flags: &[String]) -> Result<Settings, String> {
+    let mut settings = cfg.settings();
+    for flag in flags {
+        config::apply_flag(&mut settings, flag)?;
+    }
+    Ok(settings)
+}
