@@ -2,46 +2,21 @@
 //! `tests/bad_input.rs`).
 
 mod common;
-use common::{project_dir, write};
-use std::path::Path;
-use std::process::Command;
-
-fn rollsafe(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rollsafe"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run rollsafe");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !stdout.contains("panicked") && !stderr.contains("panicked"),
-        "panic: {stderr}"
-    );
-    (out.status.code().unwrap_or(-1), stdout, stderr)
-}
-
-fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
+use common::{Out, fixture, project_dir, rollsafe, write};
 
 const INIT: &str =
     "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), bio text);\n";
 
 #[test]
 fn shop_fixture_human_output() {
-    let (code, out, _) = rollsafe(&fixture("sql/shop"), &["check", "--root", "."]);
+    let Out { code, stdout: out, .. } = rollsafe(&fixture("sql/shop"), &["check", "--root", "."]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("shop_human", out);
 }
 
 #[test]
 fn shop_fixture_verbose_lists_every_change() {
-    let (code, out, _) = rollsafe(&fixture("sql/shop"), &["check", "--root", ".", "--verbose"]);
+    let Out { code, stdout: out, .. } = rollsafe(&fixture("sql/shop"), &["check", "--root", ".", "--verbose"]);
     assert_eq!(code, 1);
     let listing: String = out.split("\n\n").next().unwrap_or("").to_string();
     insta::assert_snapshot!("shop_verbose", listing);
@@ -49,7 +24,7 @@ fn shop_fixture_verbose_lists_every_change() {
 
 #[test]
 fn shop_fixture_json_output() {
-    let (code, out, _) = rollsafe(
+    let Out { code, stdout: out, .. } = rollsafe(
         &fixture("sql/shop"),
         &["check", "--root", ".", "--format", "json"],
     );
@@ -68,7 +43,7 @@ fn exit_codes() {
             "ALTER TABLE users ADD COLUMN age int;\n",
         ),
     ]);
-    assert_eq!(rollsafe(clean.path(), &["check"]).0, 0);
+    assert_eq!(rollsafe(clean.path(), &["check"]).code, 0);
     let dirty = project_dir(&[
         ("db/migration/V1__init.sql", INIT),
         (
@@ -76,7 +51,7 @@ fn exit_codes() {
             "ALTER TABLE users DROP COLUMN email;\n",
         ),
     ]);
-    assert_eq!(rollsafe(dirty.path(), &["check"]).0, 1);
+    assert_eq!(rollsafe(dirty.path(), &["check"]).code, 1);
     // Warnings alone do not fail the run.
     let warn = project_dir(&[
         ("db/migration/V1__init.sql", INIT),
@@ -85,17 +60,17 @@ fn exit_codes() {
             "ALTER TABLE users ADD CHECK (bio <> '');\n",
         ),
     ]);
-    let (code, out, _) = rollsafe(warn.path(), &["check"]);
+    let Out { code, stdout: out, .. } = rollsafe(warn.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning[add-check-constraint]"), "{out}");
     // The tool itself cannot run: exit 2 with a message on stderr.
-    let (code, _, err) = rollsafe(clean.path(), &["check", "no/such/dir"]);
+    let Out { code, stderr: err, .. } = rollsafe(clean.path(), &["check", "no/such/dir"]);
     assert_eq!(code, 2);
     assert!(err.contains("no/such/dir"), "{err}");
-    let (code, _, err) = rollsafe(clean.path(), &["explain", "no-such-rule"]);
+    let Out { code, stderr: err, .. } = rollsafe(clean.path(), &["explain", "no-such-rule"]);
     assert_eq!(code, 2);
     assert!(err.contains("drop-column"), "lists the rules: {err}");
-    assert_eq!(rollsafe(clean.path(), &["check", "--format", "yaml"]).0, 2);
+    assert_eq!(rollsafe(clean.path(), &["check", "--format", "yaml"]).code, 2);
 }
 
 #[test]
@@ -112,7 +87,7 @@ fn paths_select_what_is_reported_with_full_history() {
         ),
         ("db/notes.sql", "SELECT 1;\n"),
     ]);
-    let (code, out, _) = rollsafe(
+    let Out { code, stdout: out, .. } = rollsafe(
         dir.path(),
         &["check", "db/migration/V3__rename.sql", "db/notes.sql"],
     );
@@ -123,7 +98,7 @@ fn paths_select_what_is_reported_with_full_history() {
     );
     assert!(out.contains("checked 1 file, 1 migration"), "{out}");
     // A file that is not a migration is skipped silently.
-    let (code, out, _) = rollsafe(dir.path(), &["check", "db/notes.sql"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "db/notes.sql"]);
     assert_eq!(code, 0, "{out}");
 }
 
@@ -136,12 +111,12 @@ fn locations_are_one_based_and_point_at_the_statement() {
             "-- bye\nALTER TABLE users DROP COLUMN email;\n",
         ),
     ]);
-    let (_, out, _) = rollsafe(dir.path(), &["check"]);
+    let Out { stdout: out, .. } = rollsafe(dir.path(), &["check"]);
     assert!(
         out.contains("db/migration/V3__drop_email.sql:2:19"),
         "{out}"
     );
-    let (_, out, _) = rollsafe(dir.path(), &["check", "--format", "json"]);
+    let Out { stdout: out, .. } = rollsafe(dir.path(), &["check", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
     let f = &json["findings"][0];
     assert_eq!(
@@ -167,7 +142,7 @@ fn discovery_skips_ignored_and_vendored_folders() {
         ("build/migrations/0001_x.up.sql", "DROP TABLE users;"),
         (".gitignore", "build/\n"),
     ]);
-    let (code, out, _) = rollsafe(dir.path(), &["check"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("checked 1 file"), "{out}");
 }
@@ -175,17 +150,17 @@ fn discovery_skips_ignored_and_vendored_folders() {
 #[test]
 fn rules_and_explain() {
     let dir = project_dir(&[]);
-    let (code, out, _) = rollsafe(dir.path(), &["rules"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["rules"]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("rules_list", out);
-    let (code, out, _) = rollsafe(dir.path(), &["explain", "drop-column"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["explain", "drop-column"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("# drop-column"), "{out}");
 }
 
 #[test]
 fn multi_engine_fixture() {
-    let (code, out, _) = rollsafe(&fixture("sql/multi-engine"), &["check", "--root", "."]);
+    let Out { code, stdout: out, .. } = rollsafe(&fixture("sql/multi-engine"), &["check", "--root", "."]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("multi_engine_human", out);
 }
@@ -194,12 +169,12 @@ fn multi_engine_fixture() {
 fn schema_per_history_and_after_a_migration() {
     let dir = fixture("sql/multi-engine");
     // Each engine is its own database: one heading per history.
-    let (code, out, _) = rollsafe(&dir, &["schema", "--root", "."]);
+    let Out { code, stdout: out, .. } = rollsafe(&dir, &["schema", "--root", "."]);
     assert_eq!(code, 0);
     assert!(out.contains("history migrations/postgres\n"), "{out}");
     assert!(out.contains("history migrations/sqlite\n"), "{out}");
     // After 0003 the PostgreSQL history has not renamed `display_name` back yet (0004 does).
-    let (code, out, _) = rollsafe(
+    let Out { code, stdout: out, .. } = rollsafe(
         &dir,
         &[
             "schema",
@@ -228,10 +203,10 @@ fn schema_per_history_and_after_a_migration() {
     assert!(columns.contains(&"display_name"), "{columns:?}");
     assert!(!columns.contains(&"full_name"), "{columns:?}");
     // Unknown names: exit 2 and what exists.
-    let (code, out, err) = rollsafe(&dir, &["schema", "--root", ".", "--upto", "9999"]);
+    let Out { code, stdout: out, stderr: err } = rollsafe(&dir, &["schema", "--root", ".", "--upto", "9999"]);
     assert_eq!((code, out.as_str()), (2, ""), "{err}");
     assert!(err.contains("`9999` is not a migration id"), "{err}");
-    let (code, _, err) = rollsafe(&dir, &["schema", "--root", ".", "--history", "nope"]);
+    let Out { code, stderr: err, .. } = rollsafe(&dir, &["schema", "--root", ".", "--history", "nope"]);
     assert_eq!(code, 2);
     assert!(
         err.contains("no history named `nope`") && err.contains("migrations/postgres"),
@@ -252,7 +227,7 @@ fn schema_drops_what_a_cascaded_generated_column_had() {
         ),
         ("db/V2__drop.sql", "ALTER TABLE t DROP COLUMN id CASCADE;\n"),
     ]);
-    let (code, out, err) = rollsafe(dir.path(), &["schema", "--format", "json"]);
+    let Out { code, stdout: out, stderr: err } = rollsafe(dir.path(), &["schema", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
     let table = &json["histories"][0]["tables"][0];
@@ -280,7 +255,7 @@ fn engine_targets_from_configuration() {
         ("m/0002_drop.postgres.up.sql", "SELECT 1;\n"),
         ("rollsafe.toml", "targets = [\"postgres\"]\n"),
     ]);
-    let (code, out, _) = rollsafe(dir.path(), &["check"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
     assert_eq!(
         code, 0,
         "MySQL files are skipped, not read as PostgreSQL: {out}"
@@ -291,7 +266,7 @@ fn engine_targets_from_configuration() {
         "n/0001_x.up.sql",
         b"CREATE TABLE u (id int) ENGINE=InnoDB;\n",
     );
-    let (code, out, _) = rollsafe(dir.path(), &["check", "n"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "n"]);
     assert_eq!(
         code, 0,
         "the configured default dialect reads MySQL syntax: {out}"
@@ -300,7 +275,7 @@ fn engine_targets_from_configuration() {
 
 #[test]
 fn alembic_fixture_human_output() {
-    let (code, out, _) = rollsafe(&fixture("alembic/billing"), &["check", "--root", "."]);
+    let Out { code, stdout: out, .. } = rollsafe(&fixture("alembic/billing"), &["check", "--root", "."]);
     assert_eq!(code, 1);
     assert!(!out.contains("must never"), "env.py is never executed");
     insta::assert_snapshot!("alembic_human", out);
@@ -308,7 +283,7 @@ fn alembic_fixture_human_output() {
 
 #[test]
 fn django_fixture_human_output() {
-    let (code, out, _) = rollsafe(&fixture("django/shopsite"), &["check", "--root", "."]);
+    let Out { code, stdout: out, .. } = rollsafe(&fixture("django/shopsite"), &["check", "--root", "."]);
     assert_eq!(code, 1);
     assert!(
         !out.contains("never imported"),

@@ -1,32 +1,7 @@
 //! Configuration, --changed-since, SARIF and GitHub output, completions.
 
 mod common;
-use common::{project_dir, write};
-use std::path::Path;
-use std::process::Command;
-
-fn rollsafe_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rollsafe"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run rollsafe");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !stdout.contains("panicked") && !stderr.contains("panicked"),
-        "{stderr}"
-    );
-    (out.status.code().unwrap_or(-1), stdout, stderr)
-}
-
-fn rollsafe(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    rollsafe_env(dir, args, &[])
-}
+use common::{Out, git, project_dir, rollsafe, rollsafe_env, write};
 
 const INIT: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);\n";
 
@@ -52,7 +27,7 @@ fn rule_severity_from_rollsafe_toml_and_pyproject() {
         "rollsafe.toml",
         b"[rules]\ndrop-column = \"warning\"\n",
     );
-    let (code, out, _) = rollsafe(dir.path(), &["check"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning[drop-column]"), "{out}");
     // Groups, then rules over them.
@@ -61,14 +36,14 @@ fn rule_severity_from_rollsafe_toml_and_pyproject() {
         "rollsafe.toml",
         b"[rules]\ncontract = \"off\"\nwarning = \"error\"\n",
     );
-    let (code, out, _) = rollsafe(dir.path(), &["check"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 1, "{out}");
     assert!(
         !out.contains("drop-column") && out.contains("error[add-check-constraint]"),
         "{out}"
     );
     // Flags override the file.
-    let (code, out, _) = rollsafe(
+    let Out { code, stdout: out, .. } = rollsafe(
         dir.path(),
         &["check", "--severity", "add-check-constraint=off"],
     );
@@ -79,10 +54,10 @@ fn rule_severity_from_rollsafe_toml_and_pyproject() {
         "pyproject.toml",
         b"[project]\nname = \"x\"\n\n[tool.rollsafe.rules]\ndrop-column = \"off\"\n",
     );
-    let (code, out, _) = rollsafe(dir.path(), &["check"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     // Found walking up from a subfolder.
-    let (code, _, _) = rollsafe(&dir.path().join("db"), &["check"]);
+    let Out { code, .. } = rollsafe(&dir.path().join("db"), &["check"]);
     assert_eq!(code, 0);
 }
 
@@ -110,25 +85,12 @@ fn roots_exclude_and_baseline() {
         "rollsafe.toml",
         b"exclude = [\"legacy/**\"]\n\n[[roots]]\npath = \"services/billing/db\"\nbaseline = \"2\"\n\n[[roots]]\npath = \"services/auth/migrations\"\n",
     );
-    let (code, out, _) = rollsafe(dir.path(), &["check"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("0002_drop.up.sql"), "{out}");
     assert!(!out.contains("V2__drop.sql"), "baseline hides V2: {out}");
     assert!(!out.contains("legacy"), "excluded: {out}");
     assert!(out.contains("checked 3 files"), "{out}");
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        ok.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
 }
 
 #[test]
@@ -173,7 +135,7 @@ fn changed_since_reports_only_new_migrations() {
             "f",
         ],
     );
-    let (code, out, _) = rollsafe(dir.path(), &["check", "--changed-since", "main"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "--changed-since", "main"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("checked 1 file"), "{out}");
     // Uncommitted files count too.
@@ -182,17 +144,17 @@ fn changed_since_reports_only_new_migrations() {
         "db/migration/V5__drop.sql",
         b"ALTER TABLE users DROP COLUMN name;\n",
     );
-    let (code, out, _) = rollsafe(dir.path(), &["check", "--changed-since", "main"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "--changed-since", "main"]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("V5__drop.sql") && !out.contains("V2__drop.sql"),
         "{out}"
     );
-    let (code, _, err) = rollsafe(dir.path(), &["check", "--changed-since", "nope"]);
+    let Out { code, stderr: err, .. } = rollsafe(dir.path(), &["check", "--changed-since", "nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("nope"), "{err}");
     let plain = dirty();
-    let (code, _, err) = rollsafe(plain.path(), &["check", "--changed-since", "main"]);
+    let Out { code, stderr: err, .. } = rollsafe(plain.path(), &["check", "--changed-since", "main"]);
     assert_eq!(code, 2);
     assert!(err.contains("git"), "{err}");
 }
@@ -206,7 +168,7 @@ fn sarif_output_is_structurally_valid() {
             "-- compat: breaking (reason: moved)\nALTER TABLE users DROP COLUMN email;\nALTER TABLE users DROP COLUMN name;\n",
         ),
     ]);
-    let (code, out, _) = rollsafe(dir.path(), &["check", "--format", "sarif"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "--format", "sarif"]);
     assert_eq!(code, 1);
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(j["version"], "2.1.0");
@@ -249,15 +211,15 @@ fn github_annotations() {
             "ALTER TABLE users DROP COLUMN email;\n",
         ),
     ]);
-    let (code, out, _) = rollsafe(dir.path(), &["check", "--format", "github"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "--format", "github"]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("github_annotations", out);
-    let (_, out, _) = rollsafe_env(dir.path(), &["check"], &[("GITHUB_ACTIONS", "true")]);
+    let Out { stdout: out, .. } = rollsafe_env(dir.path(), &["check"], &[("GITHUB_ACTIONS", "true")]);
     assert!(
         out.starts_with("::error file=db/migration/V2__drop.sql,line=1,col=19"),
         "{out}"
     );
-    let (_, out, _) = rollsafe_env(
+    let Out { stdout: out, .. } = rollsafe_env(
         dir.path(),
         &["check", "--format", "human"],
         &[("GITHUB_ACTIONS", "true")],
@@ -269,11 +231,11 @@ fn github_annotations() {
 fn completions_and_version() {
     let dir = project_dir(&[]);
     for shell in ["bash", "zsh", "fish"] {
-        let (code, out, _) = rollsafe(dir.path(), &["completions", shell]);
+        let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["completions", shell]);
         assert_eq!(code, 0);
         assert!(out.contains("rollback"), "{shell}");
     }
-    let (code, out, _) = rollsafe(dir.path(), &["--version"]);
+    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["--version"]);
     assert_eq!(code, 0);
     assert_eq!(
         out.trim(),

@@ -1,41 +1,11 @@
 //! `rollsafe rollback` over real git repositories built in temp dirs.
 
 mod common;
-use common::{git, write};
+use common::{commit_files as commit, git, git_repo as repo, write};
 use std::path::Path;
-use std::process::Command;
-
-fn repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    git(dir.path(), &["init", "-q", "-b", "main", "."]);
-    git(dir.path(), &["config", "user.email", "t@example.invalid"]);
-    git(dir.path(), &["config", "user.name", "t"]);
-    dir
-}
-
-fn commit(dir: &Path, files: &[(&str, &str)], tag: &str) {
-    for (rel, body) in files {
-        write(dir, rel, body.as_bytes());
-    }
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-qm", tag]);
-    git(dir, &["tag", tag]);
-}
 
 fn rollsafe(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rollsafe"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run rollsafe");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!text.contains("panicked"), "{text}");
-    (out.status.code().unwrap_or(-1), text)
+    common::rollsafe(dir, args).code_and_all()
 }
 
 const M: &str = "db/migration";

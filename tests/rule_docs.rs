@@ -121,3 +121,40 @@ fn every_sql_example_behaves_as_documented() {
         "only {checked} examples checked"
     );
 }
+
+/// The README's rules table lists exactly what `rollsafe rules` prints, in the same order.
+#[test]
+fn readme_rules_table_matches_rollsafe_rules() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let table: Vec<(String, String, String)> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("## Rules"))
+        .skip_while(|l| !l.starts_with("| rule |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            let name = cells[0]
+                .strip_prefix('[')
+                .and_then(|c| c.split_once(']'))
+                .map_or(cells[0], |(n, _)| n);
+            let link = format!("(rules/{name}.md)");
+            assert!(cells[0].ends_with(&link), "README row {l}: link {link} expected");
+            (name.to_string(), cells[1].to_string(), cells[2].to_string())
+        })
+        .collect();
+    let out = common::rollsafe(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &["rules"]);
+    let listed: Vec<(String, String, String)> = out
+        .stdout
+        .lines()
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            (cols[0].to_string(), cols[1].to_string(), cols[2].to_string())
+        })
+        .collect();
+    assert_eq!(
+        table, listed,
+        "README's rules table (name, group, severity) differs from `rollsafe rules`"
+    );
+}

@@ -78,6 +78,34 @@ impl Out {
     }
 }
 
+impl Out {
+    /// The exit code and everything printed (stdout then stderr).
+    pub fn code_and_all(&self) -> (i32, String) {
+        (self.code, self.all())
+    }
+}
+
+/// Runs `rollsafe ARGS` in `dir` (see [`rollsafe_cmd`]), checking that it did not crash.
+pub fn rollsafe(dir: &Path, args: &[&str]) -> Out {
+    rollsafe_env(dir, args, &[])
+}
+
+/// [`rollsafe`] with extra environment variables.
+pub fn rollsafe_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = rollsafe_cmd(dir, args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_checked(&format!("rollsafe {}", args.join(" ")), &mut cmd)
+}
+
+/// A bundled fixture project under `fixtures/`.
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
 /// The binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_rollsafe")
@@ -169,6 +197,23 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A fresh git repository on branch `main`, with an identity for commits.
+pub fn git_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    git(dir.path(), &["init", "-q", "-b", "main", "."]);
+    git(dir.path(), &["config", "user.email", "t@example.invalid"]);
+    git(dir.path(), &["config", "user.name", "t"]);
+    dir
+}
+
+/// Writes `files` into the repository `dir`, commits everything and tags the commit `tag`.
+pub fn commit_files(dir: &Path, files: &[(&str, &str)], tag: &str) {
+    for (rel, body) in files {
+        write(dir, rel, body.as_bytes());
+    }
+    commit_all(dir, tag);
 }
 
 /// Commits everything in `dir` (a git repository) and tags the commit.

@@ -362,34 +362,17 @@ fn opaque_free(m: &rollsafe::model::Migration) -> bool {
             .any(|c| matches!(c.op, rollsafe::model::Op::Opaque { .. }))
 }
 
-fn rollsafe_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_rollsafe")
-}
-
 /// `rollsafe schema --format json --history H --upto M` on a project on disk.
 fn rollsafe_schema_cli(root: &Path, history: &str, upto: &str) -> Result<Schema, String> {
-    let out = std::process::Command::new(rollsafe_bin())
-        .args([
-            "schema",
-            "--format",
-            "json",
-            "--history",
-            history,
-            "--upto",
-            upto,
-        ])
-        .arg("--root")
-        .arg(root)
-        .output()
-        .map_err(|e| format!("running rollsafe: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "rollsafe schema exited {:?}: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
+    let root_arg = root.to_string_lossy();
+    let args = [
+        "schema", "--format", "json", "--history", history, "--upto", upto, "--root", &root_arg,
+    ];
+    let out = common::rollsafe(root, &args);
+    if out.code != 0 {
+        return Err(format!("rollsafe schema exited {}: {}", out.code, out.stderr));
     }
-    catalog::from_rollsafe_json(&String::from_utf8_lossy(&out.stdout), history)
+    catalog::from_rollsafe_json(&out.stdout, history)
 }
 
 /// rollsafe's schema after migration `index`, through the library (the same code path).
