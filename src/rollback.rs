@@ -141,152 +141,7 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         .map(|h| h.key.as_str())
         .collect();
     for key in keys {
-        let order_of = |side: &Side| -> Vec<usize> {
-            side.project
-                .histories
-                .iter()
-                .filter(|h| h.key == key)
-                .flat_map(|h| h.order.iter().copied())
-                .filter(|&i| side.applied[i])
-                .collect()
-        };
-        let t_order = order_of(target);
-        let n_order = order_of(now);
-        let t_ids: BTreeMap<&str, usize> = t_order
-            .iter()
-            .map(|&i| (target.project.migrations[i].id.as_str(), i))
-            .collect();
-        let n_ids: BTreeSet<&str> = n_order
-            .iter()
-            .map(|&i| now.project.migrations[i].id.as_str())
-            .collect();
-        for &i in &t_order {
-            let m = &target.project.migrations[i];
-            if !n_ids.contains(m.id.as_str()) {
-                report.behind.push(m.path.clone());
-            }
-        }
-        report.target_heads.insert(
-            key.to_string(),
-            t_order
-                .iter()
-                .rev()
-                .find(|&&i| !target.project.migrations[i].repeatable)
-                .map(|&i| target.project.migrations[i].id.clone()),
-        );
-        for &i in &t_order {
-            let m = &target.project.migrations[i];
-            if m.framework == crate::model::Framework::Django
-                && let Some((app, name)) = m.id.split_once('.')
-            {
-                let e = report.target_app_heads.entry(app.to_string()).or_default();
-                if name > e.as_str() {
-                    *e = name.to_string();
-                }
-            }
-        }
-        let ahead: Vec<usize> = n_order
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let m = &now.project.migrations[i];
-                match t_ids.get(m.id.as_str()) {
-                    None => true,
-                    Some(&ti) => {
-                        let old = &target.project.migrations[ti];
-                        if old.source != m.source {
-                            // Flyway re-runs a changed repeatable migration; the rest never re-apply.
-                            if m.repeatable {
-                                return true;
-                            }
-                            report.edited.push(m.path.clone());
-                        }
-                        false
-                    }
-                }
-            })
-            .collect();
-
-        let target_ms: Vec<&Migration> = t_order
-            .iter()
-            .map(|&i| &target.project.migrations[i])
-            .collect();
-        let ahead_ms: Vec<(usize, &Migration)> = ahead
-            .iter()
-            .map(|&i| (i, &now.project.migrations[i]))
-            .collect();
-
-        // Pass 1 finds the objects the history never created; pass 2 starts from them so the
-        // schema at the target already holds them.
-        let mut scratch = Schema::new();
-        scratch.record_seeds();
-        for m in &target_ms {
-            crate::lint::apply_migration(&mut scratch, usize::MAX, m);
-        }
-        for (i, m) in &ahead_ms {
-            crate::lint::apply_migration(&mut scratch, *i, m);
-        }
-        let seeds = scratch.take_seeds();
-
-        let mut schema = Schema::new();
-        schema.plant(seeds);
-        for m in &target_ms {
-            crate::lint::apply_migration(&mut schema, usize::MAX, m);
-        }
-        let at_target = schema.clone();
-        let mut events = Vec::new();
-        for (i, m) in &ahead_ms {
-            events.extend(crate::lint::apply_migration(&mut schema, *i, m));
-        }
-        let mut breakages = crate::rules::breakages(&Comparison::new(&at_target, &schema, &events));
-        // In the order the database applied them.
-        let position = |mi: usize| ahead.iter().position(|&a| a == mi).unwrap_or(usize::MAX);
-        breakages.sort_by_key(|b| (position(b.at.migration), b.at.change, b.rule));
-        for b in breakages {
-            let m = &now.project.migrations[b.at.migration];
-            let change = m.changes.get(b.at.change);
-            report.breakages.push(BreakageReport {
-                migration: b.at.migration,
-                span: change.map(|c| c.span).unwrap_or_default(),
-                overridden: change
-                    .and_then(|c| m.override_for(c))
-                    .and_then(|(_, o)| o.reason.clone()),
-                breakage: b,
-            });
-        }
-        for (i, m) in &ahead_ms {
-            for c in &m.changes {
-                if let Op::Opaque { reason, .. } = &c.op {
-                    report.opaque.push(OpaqueReport {
-                        migration: *i,
-                        span: c.span,
-                        reason: reason.clone(),
-                    });
-                }
-            }
-            for issue in &m.issues {
-                report.opaque.push(OpaqueReport {
-                    migration: *i,
-                    span: issue.span,
-                    reason: issue.message.clone(),
-                });
-            }
-            report.ahead.push(Ahead {
-                index: *i,
-                id: m.id.clone(),
-                name: m.name.clone(),
-                path: m.path.clone(),
-                history: m.history.clone(),
-                downgrade: downgrade_info(&m.downgrade),
-            });
-        }
-        report.schemas.insert(
-            key.to_string(),
-            SchemaPair {
-                at_target,
-                now: schema,
-            },
-        );
+        compare_history(key, target, now, &mut report);
     }
     report.verdict = if !report.breakages.is_empty() {
         VerdictKind::Unsafe
@@ -296,6 +151,184 @@ pub fn analyse(target: &Side, now: &Side) -> Report {
         VerdictKind::Safe
     };
     report
+}
+
+/// The applied migrations of history `key` on one side, in apply order.
+fn applied_order(side: &Side, key: &str) -> Vec<usize> {
+    side.project
+        .histories
+        .iter()
+        .filter(|h| h.key == key)
+        .flat_map(|h| h.order.iter().copied())
+        .filter(|&i| side.applied[i])
+        .collect()
+}
+
+/// One history: what the target knows, what is ahead of it now, and what breaks.
+fn compare_history(key: &str, target: &Side, now: &Side, report: &mut Report) {
+    let t_order = applied_order(target, key);
+    let n_order = applied_order(now, key);
+    record_target_heads(key, target, &t_order, report);
+    let n_ids: BTreeSet<&str> = n_order
+        .iter()
+        .map(|&i| now.project.migrations[i].id.as_str())
+        .collect();
+    for &i in &t_order {
+        let m = &target.project.migrations[i];
+        if !n_ids.contains(m.id.as_str()) {
+            report.behind.push(m.path.clone());
+        }
+    }
+    let ahead = ahead_of_target(target, now, &t_order, &n_order, report);
+    let target_ms: Vec<&Migration> = t_order
+        .iter()
+        .map(|&i| &target.project.migrations[i])
+        .collect();
+    let ahead_ms: Vec<(usize, &Migration)> = ahead
+        .iter()
+        .map(|&i| (i, &now.project.migrations[i]))
+        .collect();
+    let (at_target, schema, events) = replay_pair(&target_ms, &ahead_ms);
+    let mut breakages = crate::rules::breakages(&Comparison::new(&at_target, &schema, &events));
+    // In the order the database applied them.
+    let position = |mi: usize| ahead.iter().position(|&a| a == mi).unwrap_or(usize::MAX);
+    breakages.sort_by_key(|b| (position(b.at.migration), b.at.change, b.rule));
+    for b in breakages {
+        let m = &now.project.migrations[b.at.migration];
+        let change = m.changes.get(b.at.change);
+        report.breakages.push(BreakageReport {
+            migration: b.at.migration,
+            span: change.map(|c| c.span).unwrap_or_default(),
+            overridden: change
+                .and_then(|c| m.override_for(c))
+                .and_then(|(_, o)| o.reason.clone()),
+            breakage: b,
+        });
+    }
+    for (i, m) in &ahead_ms {
+        record_ahead(*i, m, report);
+    }
+    report.schemas.insert(
+        key.to_string(),
+        SchemaPair {
+            at_target,
+            now: schema,
+        },
+    );
+}
+
+/// The newest migration the target knows, per history and (Django) per app.
+fn record_target_heads(key: &str, target: &Side, t_order: &[usize], report: &mut Report) {
+    report.target_heads.insert(
+        key.to_string(),
+        t_order
+            .iter()
+            .rev()
+            .find(|&&i| !target.project.migrations[i].repeatable)
+            .map(|&i| target.project.migrations[i].id.clone()),
+    );
+    for &i in t_order {
+        let m = &target.project.migrations[i];
+        if m.framework == crate::model::Framework::Django
+            && let Some((app, name)) = m.id.split_once('.')
+        {
+            let e = report.target_app_heads.entry(app.to_string()).or_default();
+            if name > e.as_str() {
+                *e = name.to_string();
+            }
+        }
+    }
+}
+
+/// The migrations applied now that the target does not know (or, for a repeatable one, knows
+/// in another version); migrations both know whose file changed are recorded as edited.
+fn ahead_of_target(
+    target: &Side,
+    now: &Side,
+    t_order: &[usize],
+    n_order: &[usize],
+    report: &mut Report,
+) -> Vec<usize> {
+    let t_ids: BTreeMap<&str, usize> = t_order
+        .iter()
+        .map(|&i| (target.project.migrations[i].id.as_str(), i))
+        .collect();
+    n_order
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let m = &now.project.migrations[i];
+            let Some(&ti) = t_ids.get(m.id.as_str()) else {
+                return true;
+            };
+            if target.project.migrations[ti].source != m.source {
+                // Flyway re-runs a changed repeatable migration; the rest never re-apply.
+                if m.repeatable {
+                    return true;
+                }
+                report.edited.push(m.path.clone());
+            }
+            false
+        })
+        .collect()
+}
+
+/// The schema at the target and now, with shared object identities, and what the migrations
+/// ahead did. Pass 1 finds the objects the history never created; pass 2 starts from them so
+/// the schema at the target already holds them.
+fn replay_pair(
+    target_ms: &[&Migration],
+    ahead_ms: &[(usize, &Migration)],
+) -> (Schema, Schema, Vec<crate::schema::Event>) {
+    let mut scratch = Schema::new();
+    scratch.record_seeds();
+    for m in target_ms {
+        crate::lint::apply_migration(&mut scratch, usize::MAX, m);
+    }
+    for (i, m) in ahead_ms {
+        crate::lint::apply_migration(&mut scratch, *i, m);
+    }
+    let seeds = scratch.take_seeds();
+
+    let mut schema = Schema::new();
+    schema.plant(seeds);
+    for m in target_ms {
+        crate::lint::apply_migration(&mut schema, usize::MAX, m);
+    }
+    let at_target = schema.clone();
+    let mut events = Vec::new();
+    for (i, m) in ahead_ms {
+        events.extend(crate::lint::apply_migration(&mut schema, *i, m));
+    }
+    (at_target, schema, events)
+}
+
+/// A migration ahead of the target: its opaque changes and unreadable parts, and its downgrade.
+fn record_ahead(i: usize, m: &Migration, report: &mut Report) {
+    for c in &m.changes {
+        if let Op::Opaque { reason, .. } = &c.op {
+            report.opaque.push(OpaqueReport {
+                migration: i,
+                span: c.span,
+                reason: reason.clone(),
+            });
+        }
+    }
+    for issue in &m.issues {
+        report.opaque.push(OpaqueReport {
+            migration: i,
+            span: issue.span,
+            reason: issue.message.clone(),
+        });
+    }
+    report.ahead.push(Ahead {
+        index: i,
+        id: m.id.clone(),
+        name: m.name.clone(),
+        path: m.path.clone(),
+        history: m.history.clone(),
+        downgrade: downgrade_info(&m.downgrade),
+    });
 }
 
 /// What a downgrade is, and what running it would destroy.

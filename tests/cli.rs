@@ -9,14 +9,18 @@ const INIT: &str =
 
 #[test]
 fn shop_fixture_human_output() {
-    let Out { code, stdout: out, .. } = rollsafe(&fixture("sql/shop"), &["check", "--root", "."]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(&fixture("sql/shop"), &["check", "--root", "."]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("shop_human", out);
 }
 
 #[test]
 fn shop_fixture_verbose_lists_every_change() {
-    let Out { code, stdout: out, .. } = rollsafe(&fixture("sql/shop"), &["check", "--root", ".", "--verbose"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(&fixture("sql/shop"), &["check", "--root", ".", "--verbose"]);
     assert_eq!(code, 1);
     let listing: String = out.split("\n\n").next().unwrap_or("").to_string();
     insta::assert_snapshot!("shop_verbose", listing);
@@ -24,7 +28,9 @@ fn shop_fixture_verbose_lists_every_change() {
 
 #[test]
 fn shop_fixture_json_output() {
-    let Out { code, stdout: out, .. } = rollsafe(
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(
         &fixture("sql/shop"),
         &["check", "--root", ".", "--format", "json"],
     );
@@ -60,17 +66,26 @@ fn exit_codes() {
             "ALTER TABLE users ADD CHECK (bio <> '');\n",
         ),
     ]);
-    let Out { code, stdout: out, .. } = rollsafe(warn.path(), &["check"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(warn.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning[add-check-constraint]"), "{out}");
     // The tool itself cannot run: exit 2 with a message on stderr.
-    let Out { code, stderr: err, .. } = rollsafe(clean.path(), &["check", "no/such/dir"]);
+    let Out {
+        code, stderr: err, ..
+    } = rollsafe(clean.path(), &["check", "no/such/dir"]);
     assert_eq!(code, 2);
     assert!(err.contains("no/such/dir"), "{err}");
-    let Out { code, stderr: err, .. } = rollsafe(clean.path(), &["explain", "no-such-rule"]);
+    let Out {
+        code, stderr: err, ..
+    } = rollsafe(clean.path(), &["explain", "no-such-rule"]);
     assert_eq!(code, 2);
     assert!(err.contains("drop-column"), "lists the rules: {err}");
-    assert_eq!(rollsafe(clean.path(), &["check", "--format", "yaml"]).code, 2);
+    assert_eq!(
+        rollsafe(clean.path(), &["check", "--format", "yaml"]).code,
+        2
+    );
 }
 
 #[test]
@@ -87,7 +102,9 @@ fn paths_select_what_is_reported_with_full_history() {
         ),
         ("db/notes.sql", "SELECT 1;\n"),
     ]);
-    let Out { code, stdout: out, .. } = rollsafe(
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(
         dir.path(),
         &["check", "db/migration/V3__rename.sql", "db/notes.sql"],
     );
@@ -98,7 +115,9 @@ fn paths_select_what_is_reported_with_full_history() {
     );
     assert!(out.contains("checked 1 file, 1 migration"), "{out}");
     // A file that is not a migration is skipped silently.
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "db/notes.sql"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check", "db/notes.sql"]);
     assert_eq!(code, 0, "{out}");
 }
 
@@ -142,7 +161,9 @@ fn discovery_skips_ignored_and_vendored_folders() {
         ("build/migrations/0001_x.up.sql", "DROP TABLE users;"),
         (".gitignore", "build/\n"),
     ]);
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("checked 1 file"), "{out}");
 }
@@ -150,17 +171,23 @@ fn discovery_skips_ignored_and_vendored_folders() {
 #[test]
 fn rules_and_explain() {
     let dir = project_dir(&[]);
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["rules"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["rules"]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("rules_list", out);
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["explain", "drop-column"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["explain", "drop-column"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("# drop-column"), "{out}");
 }
 
 #[test]
 fn multi_engine_fixture() {
-    let Out { code, stdout: out, .. } = rollsafe(&fixture("sql/multi-engine"), &["check", "--root", "."]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(&fixture("sql/multi-engine"), &["check", "--root", "."]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("multi_engine_human", out);
 }
@@ -169,12 +196,16 @@ fn multi_engine_fixture() {
 fn schema_per_history_and_after_a_migration() {
     let dir = fixture("sql/multi-engine");
     // Each engine is its own database: one heading per history.
-    let Out { code, stdout: out, .. } = rollsafe(&dir, &["schema", "--root", "."]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(&dir, &["schema", "--root", "."]);
     assert_eq!(code, 0);
     assert!(out.contains("history migrations/postgres\n"), "{out}");
     assert!(out.contains("history migrations/sqlite\n"), "{out}");
     // After 0003 the PostgreSQL history has not renamed `display_name` back yet (0004 does).
-    let Out { code, stdout: out, .. } = rollsafe(
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(
         &dir,
         &[
             "schema",
@@ -203,10 +234,16 @@ fn schema_per_history_and_after_a_migration() {
     assert!(columns.contains(&"display_name"), "{columns:?}");
     assert!(!columns.contains(&"full_name"), "{columns:?}");
     // Unknown names: exit 2 and what exists.
-    let Out { code, stdout: out, stderr: err } = rollsafe(&dir, &["schema", "--root", ".", "--upto", "9999"]);
+    let Out {
+        code,
+        stdout: out,
+        stderr: err,
+    } = rollsafe(&dir, &["schema", "--root", ".", "--upto", "9999"]);
     assert_eq!((code, out.as_str()), (2, ""), "{err}");
     assert!(err.contains("`9999` is not a migration id"), "{err}");
-    let Out { code, stderr: err, .. } = rollsafe(&dir, &["schema", "--root", ".", "--history", "nope"]);
+    let Out {
+        code, stderr: err, ..
+    } = rollsafe(&dir, &["schema", "--root", ".", "--history", "nope"]);
     assert_eq!(code, 2);
     assert!(
         err.contains("no history named `nope`") && err.contains("migrations/postgres"),
@@ -227,7 +264,11 @@ fn schema_drops_what_a_cascaded_generated_column_had() {
         ),
         ("db/V2__drop.sql", "ALTER TABLE t DROP COLUMN id CASCADE;\n"),
     ]);
-    let Out { code, stdout: out, stderr: err } = rollsafe(dir.path(), &["schema", "--format", "json"]);
+    let Out {
+        code,
+        stdout: out,
+        stderr: err,
+    } = rollsafe(dir.path(), &["schema", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
     let table = &json["histories"][0]["tables"][0];
@@ -255,7 +296,9 @@ fn engine_targets_from_configuration() {
         ("m/0002_drop.postgres.up.sql", "SELECT 1;\n"),
         ("rollsafe.toml", "targets = [\"postgres\"]\n"),
     ]);
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check"]);
     assert_eq!(
         code, 0,
         "MySQL files are skipped, not read as PostgreSQL: {out}"
@@ -266,7 +309,9 @@ fn engine_targets_from_configuration() {
         "n/0001_x.up.sql",
         b"CREATE TABLE u (id int) ENGINE=InnoDB;\n",
     );
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "n"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check", "n"]);
     assert_eq!(
         code, 0,
         "the configured default dialect reads MySQL syntax: {out}"
@@ -275,7 +320,9 @@ fn engine_targets_from_configuration() {
 
 #[test]
 fn alembic_fixture_human_output() {
-    let Out { code, stdout: out, .. } = rollsafe(&fixture("alembic/billing"), &["check", "--root", "."]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(&fixture("alembic/billing"), &["check", "--root", "."]);
     assert_eq!(code, 1);
     assert!(!out.contains("must never"), "env.py is never executed");
     insta::assert_snapshot!("alembic_human", out);
@@ -283,7 +330,9 @@ fn alembic_fixture_human_output() {
 
 #[test]
 fn django_fixture_human_output() {
-    let Out { code, stdout: out, .. } = rollsafe(&fixture("django/shopsite"), &["check", "--root", "."]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(&fixture("django/shopsite"), &["check", "--root", "."]);
     assert_eq!(code, 1);
     assert!(
         !out.contains("never imported"),

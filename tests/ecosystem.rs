@@ -27,7 +27,9 @@ fn rule_severity_from_rollsafe_toml_and_pyproject() {
         "rollsafe.toml",
         b"[rules]\ndrop-column = \"warning\"\n",
     );
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning[drop-column]"), "{out}");
     // Groups, then rules over them.
@@ -36,14 +38,18 @@ fn rule_severity_from_rollsafe_toml_and_pyproject() {
         "rollsafe.toml",
         b"[rules]\ncontract = \"off\"\nwarning = \"error\"\n",
     );
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 1, "{out}");
     assert!(
         !out.contains("drop-column") && out.contains("error[add-check-constraint]"),
         "{out}"
     );
     // Flags override the file.
-    let Out { code, stdout: out, .. } = rollsafe(
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(
         dir.path(),
         &["check", "--severity", "add-check-constraint=off"],
     );
@@ -54,7 +60,9 @@ fn rule_severity_from_rollsafe_toml_and_pyproject() {
         "pyproject.toml",
         b"[project]\nname = \"x\"\n\n[tool.rollsafe.rules]\ndrop-column = \"off\"\n",
     );
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 0, "{out}");
     // Found walking up from a subfolder.
     let Out { code, .. } = rollsafe(&dir.path().join("db"), &["check"]);
@@ -85,7 +93,9 @@ fn roots_exclude_and_baseline() {
         "rollsafe.toml",
         b"exclude = [\"legacy/**\"]\n\n[[roots]]\npath = \"services/billing/db\"\nbaseline = \"2\"\n\n[[roots]]\npath = \"services/auth/migrations\"\n",
     );
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("0002_drop.up.sql"), "{out}");
     assert!(!out.contains("V2__drop.sql"), "baseline hides V2: {out}");
@@ -135,7 +145,9 @@ fn changed_since_reports_only_new_migrations() {
             "f",
         ],
     );
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "--changed-since", "main"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check", "--changed-since", "main"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("checked 1 file"), "{out}");
     // Uncommitted files count too.
@@ -144,17 +156,23 @@ fn changed_since_reports_only_new_migrations() {
         "db/migration/V5__drop.sql",
         b"ALTER TABLE users DROP COLUMN name;\n",
     );
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "--changed-since", "main"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check", "--changed-since", "main"]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("V5__drop.sql") && !out.contains("V2__drop.sql"),
         "{out}"
     );
-    let Out { code, stderr: err, .. } = rollsafe(dir.path(), &["check", "--changed-since", "nope"]);
+    let Out {
+        code, stderr: err, ..
+    } = rollsafe(dir.path(), &["check", "--changed-since", "nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("nope"), "{err}");
     let plain = dirty();
-    let Out { code, stderr: err, .. } = rollsafe(plain.path(), &["check", "--changed-since", "main"]);
+    let Out {
+        code, stderr: err, ..
+    } = rollsafe(plain.path(), &["check", "--changed-since", "main"]);
     assert_eq!(code, 2);
     assert!(err.contains("git"), "{err}");
 }
@@ -168,7 +186,9 @@ fn sarif_output_is_structurally_valid() {
             "-- compat: breaking (reason: moved)\nALTER TABLE users DROP COLUMN email;\nALTER TABLE users DROP COLUMN name;\n",
         ),
     ]);
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "--format", "sarif"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check", "--format", "sarif"]);
     assert_eq!(code, 1);
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(j["version"], "2.1.0");
@@ -211,10 +231,13 @@ fn github_annotations() {
             "ALTER TABLE users DROP COLUMN email;\n",
         ),
     ]);
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["check", "--format", "github"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["check", "--format", "github"]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("github_annotations", out);
-    let Out { stdout: out, .. } = rollsafe_env(dir.path(), &["check"], &[("GITHUB_ACTIONS", "true")]);
+    let Out { stdout: out, .. } =
+        rollsafe_env(dir.path(), &["check"], &[("GITHUB_ACTIONS", "true")]);
     assert!(
         out.starts_with("::error file=db/migration/V2__drop.sql,line=1,col=19"),
         "{out}"
@@ -231,11 +254,15 @@ fn github_annotations() {
 fn completions_and_version() {
     let dir = project_dir(&[]);
     for shell in ["bash", "zsh", "fish"] {
-        let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["completions", shell]);
+        let Out {
+            code, stdout: out, ..
+        } = rollsafe(dir.path(), &["completions", shell]);
         assert_eq!(code, 0);
         assert!(out.contains("rollback"), "{shell}");
     }
-    let Out { code, stdout: out, .. } = rollsafe(dir.path(), &["--version"]);
+    let Out {
+        code, stdout: out, ..
+    } = rollsafe(dir.path(), &["--version"]);
     assert_eq!(code, 0);
     assert_eq!(
         out.trim(),

@@ -140,7 +140,10 @@ fn readme_rules_table_matches_rollsafe_rules() {
                 .and_then(|c| c.split_once(']'))
                 .map_or(cells[0], |(n, _)| n);
             let link = format!("(rules/{name}.md)");
-            assert!(cells[0].ends_with(&link), "README row {l}: link {link} expected");
+            assert!(
+                cells[0].ends_with(&link),
+                "README row {l}: link {link} expected"
+            );
             (name.to_string(), cells[1].to_string(), cells[2].to_string())
         })
         .collect();
@@ -150,7 +153,11 @@ fn readme_rules_table_matches_rollsafe_rules() {
         .lines()
         .map(|l| {
             let cols: Vec<&str> = l.split_whitespace().collect();
-            (cols[0].to_string(), cols[1].to_string(), cols[2].to_string())
+            (
+                cols[0].to_string(),
+                cols[1].to_string(),
+                cols[2].to_string(),
+            )
         })
         .collect();
     assert_eq!(

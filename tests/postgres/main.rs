@@ -366,11 +366,22 @@ fn opaque_free(m: &rollsafe::model::Migration) -> bool {
 fn rollsafe_schema_cli(root: &Path, history: &str, upto: &str) -> Result<Schema, String> {
     let root_arg = root.to_string_lossy();
     let args = [
-        "schema", "--format", "json", "--history", history, "--upto", upto, "--root", &root_arg,
+        "schema",
+        "--format",
+        "json",
+        "--history",
+        history,
+        "--upto",
+        upto,
+        "--root",
+        &root_arg,
     ];
     let out = common::rollsafe(root, &args);
     if out.code != 0 {
-        return Err(format!("rollsafe schema exited {}: {}", out.code, out.stderr));
+        return Err(format!(
+            "rollsafe schema exited {}: {}",
+            out.code, out.stderr
+        ));
     }
     catalog::from_rollsafe_json(&out.stdout, history)
 }

@@ -339,123 +339,21 @@ fn table_constraint(c: &TableConstraint) -> Option<Result<ConstraintDef, IndexDe
 
 fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op, Span)>) {
     match st {
-        Statement::CreateTable(ct) => {
-            let table = qname(&ct.name);
-            let mut columns = Vec::new();
-            let mut constraints = Vec::new();
-            let mut indexes = Vec::new();
-            for c in &ct.columns {
-                let (col, cons) = column_def(c, dialect);
-                columns.push(col);
-                constraints.extend(cons);
-            }
-            for c in &ct.constraints {
-                match table_constraint(c) {
-                    Some(Ok(d)) => constraints.push(d),
-                    Some(Err(mut ix)) => {
-                        ix.table = table.clone();
-                        indexes.push(ix);
-                    }
-                    None => {}
-                }
-            }
-            for con in &constraints {
-                if con.kind == ConstraintKind::PrimaryKey {
-                    for col in columns.iter_mut().filter(|c| con.columns.contains(&c.name)) {
-                        col.nullable = false;
-                    }
-                }
-            }
-            let partial = ct.query.is_some() || ct.like.is_some() || ct.clone.is_some();
-            out.push((
-                Op::CreateTable {
-                    table: table.clone(),
-                    columns,
-                    constraints,
-                    if_not_exists: ct.if_not_exists,
-                },
-                span,
-            ));
-            for ix in indexes {
-                out.push((Op::CreateIndex(ix), span));
-            }
-            if partial {
-                out.push((
-                    Op::unmodelled(format!(
-                        "table {table} takes its columns from a query or another table"
-                    )),
-                    span,
-                ));
-            }
-        }
+        Statement::CreateTable(ct) => create_table(ct, dialect, span, out),
         Statement::AlterTable(at) => {
             let table = qname(&at.name);
             for op in &at.operations {
                 alter_op(&table, op, dialect, span, out);
             }
         }
-        Statement::CreateIndex(ci) => {
-            let table = qname(&ci.table_name);
-            out.push((
-                Op::CreateIndex(IndexDef {
-                    name: ci.name.as_ref().map(|n| qname(n).name),
-                    table,
-                    columns: ci
-                        .columns
-                        .iter()
-                        .map(|c| column_text(&c.column.to_string()))
-                        .collect(),
-                    unique: ci.unique,
-                    concurrently: ci.concurrently,
-                    partial: ci.predicate.is_some(),
-                    predicate_columns: ci
-                        .predicate
-                        .as_ref()
-                        .map(|p| crate::expression::check_columns(&p.to_string()))
-                        .unwrap_or_default(),
-                    if_not_exists: ci.if_not_exists,
-                }),
-                span,
-            ));
-        }
+        Statement::CreateIndex(ci) => create_index(ci, span, out),
         Statement::Drop {
             object_type,
             if_exists,
             names,
             table,
             ..
-        } => {
-            for n in names {
-                let name = qname(n);
-                let op = match object_type {
-                    ObjectType::Table => Op::DropTable {
-                        table: name,
-                        if_exists: *if_exists,
-                    },
-                    ObjectType::View | ObjectType::MaterializedView => Op::DropView {
-                        name,
-                        materialized: *object_type == ObjectType::MaterializedView,
-                        if_exists: *if_exists,
-                    },
-                    ObjectType::Index => {
-                        // MySQL `DROP INDEX i ON t`: index names are per table there.
-                        let name = match table {
-                            Some(t) => QualifiedName::with_schema(qname(t).schema, name.name),
-                            None => name,
-                        };
-                        Op::DropIndex {
-                            name,
-                            if_exists: *if_exists,
-                            concurrently: false,
-                        }
-                    }
-                    other => Op::Neutral {
-                        what: format!("drop {}", other.to_string().to_lowercase()),
-                    },
-                };
-                out.push((op, span));
-            }
-        }
+        } => drop(*object_type, *if_exists, names, table.as_ref(), span, out),
         Statement::RenameTable(renames) => {
             for r in renames {
                 out.push((
@@ -467,68 +365,171 @@ fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op
                 ));
             }
         }
-        Statement::CreateView(v) => out.push((
-            Op::CreateView {
-                name: qname(&v.name),
-                materialized: v.materialized,
-                or_replace: v.or_replace,
-                depends_on: Vec::new(),
-                columns: Vec::new(),
-            },
+        other => out.push((other_statement(other), span)),
+    }
+}
+
+fn create_table(
+    ct: &sqlparser::ast::CreateTable,
+    dialect: Dialect,
+    span: Span,
+    out: &mut Vec<(Op, Span)>,
+) {
+    let table = qname(&ct.name);
+    let mut columns = Vec::new();
+    let mut constraints = Vec::new();
+    let mut indexes = Vec::new();
+    for c in &ct.columns {
+        let (col, cons) = column_def(c, dialect);
+        columns.push(col);
+        constraints.extend(cons);
+    }
+    for c in &ct.constraints {
+        match table_constraint(c) {
+            Some(Ok(d)) => constraints.push(d),
+            Some(Err(mut ix)) => {
+                ix.table = table.clone();
+                indexes.push(ix);
+            }
+            None => {}
+        }
+    }
+    for con in &constraints {
+        if con.kind == ConstraintKind::PrimaryKey {
+            for col in columns.iter_mut().filter(|c| con.columns.contains(&c.name)) {
+                col.nullable = false;
+            }
+        }
+    }
+    let partial = ct.query.is_some() || ct.like.is_some() || ct.clone.is_some();
+    out.push((
+        Op::CreateTable {
+            table: table.clone(),
+            columns,
+            constraints,
+            if_not_exists: ct.if_not_exists,
+        },
+        span,
+    ));
+    for ix in indexes {
+        out.push((Op::CreateIndex(ix), span));
+    }
+    if partial {
+        out.push((
+            Op::unmodelled(format!(
+                "table {table} takes its columns from a query or another table"
+            )),
             span,
-        )),
-        Statement::Insert(i) => out.push((
-            Op::DataChange {
-                kind: DataChangeKind::Insert,
-                table: Some(QualifiedName::new(
-                    i.table.to_string().trim_matches('`').to_lowercase(),
-                )),
+        ));
+    }
+}
+
+fn create_index(ci: &sqlparser::ast::CreateIndex, span: Span, out: &mut Vec<(Op, Span)>) {
+    let table = qname(&ci.table_name);
+    out.push((
+        Op::CreateIndex(IndexDef {
+            name: ci.name.as_ref().map(|n| qname(n).name),
+            table,
+            columns: ci
+                .columns
+                .iter()
+                .map(|c| column_text(&c.column.to_string()))
+                .collect(),
+            unique: ci.unique,
+            concurrently: ci.concurrently,
+            partial: ci.predicate.is_some(),
+            predicate_columns: ci
+                .predicate
+                .as_ref()
+                .map(|p| crate::expression::check_columns(&p.to_string()))
+                .unwrap_or_default(),
+            if_not_exists: ci.if_not_exists,
+        }),
+        span,
+    ));
+}
+
+fn drop(
+    object_type: ObjectType,
+    if_exists: bool,
+    names: &[ObjectName],
+    table: Option<&ObjectName>,
+    span: Span,
+    out: &mut Vec<(Op, Span)>,
+) {
+    for n in names {
+        let name = qname(n);
+        let op = match object_type {
+            ObjectType::Table => Op::DropTable {
+                table: name,
+                if_exists: if_exists,
             },
-            span,
-        )),
-        Statement::Update(_) => out.push((
-            Op::DataChange {
-                kind: DataChangeKind::Update,
-                table: None,
+            ObjectType::View | ObjectType::MaterializedView => Op::DropView {
+                name,
+                materialized: object_type == ObjectType::MaterializedView,
+                if_exists: if_exists,
             },
-            span,
-        )),
-        Statement::Delete(_) => out.push((
-            Op::DataChange {
-                kind: DataChangeKind::Delete,
-                table: None,
+            ObjectType::Index => {
+                // MySQL `DROP INDEX i ON t`: index names are per table there.
+                let name = match table {
+                    Some(t) => QualifiedName::with_schema(qname(t).schema, name.name),
+                    None => name,
+                };
+                Op::DropIndex {
+                    name,
+                    if_exists: if_exists,
+                    concurrently: false,
+                }
+            }
+            other => Op::Neutral {
+                what: format!("drop {}", other.to_string().to_lowercase()),
             },
-            span,
-        )),
-        Statement::Truncate { .. } => out.push((
-            Op::DataChange {
-                kind: DataChangeKind::Truncate,
-                table: None,
-            },
-            span,
-        )),
-        Statement::Query(_) => out.push((
-            Op::Neutral {
-                what: "select".into(),
-            },
-            span,
-        )),
-        Statement::Pragma { .. } => out.push((
-            Op::Neutral {
-                what: "pragma".into(),
-            },
-            span,
-        )),
+        };
+        out.push((op, span));
+    }
+}
+
+/// Views, data changes and statements that change nothing the app sees.
+fn other_statement(st: &Statement) -> Op {
+    match st {
+        Statement::CreateView(v) => Op::CreateView {
+            name: qname(&v.name),
+            materialized: v.materialized,
+            or_replace: v.or_replace,
+            depends_on: Vec::new(),
+            columns: Vec::new(),
+        },
+        Statement::Insert(i) => Op::DataChange {
+            kind: DataChangeKind::Insert,
+            table: Some(QualifiedName::new(
+                i.table.to_string().trim_matches('`').to_lowercase(),
+            )),
+        },
+        Statement::Update(_) => Op::DataChange {
+            kind: DataChangeKind::Update,
+            table: None,
+        },
+        Statement::Delete(_) => Op::DataChange {
+            kind: DataChangeKind::Delete,
+            table: None,
+        },
+        Statement::Truncate { .. } => Op::DataChange {
+            kind: DataChangeKind::Truncate,
+            table: None,
+        },
+        Statement::Query(_) => Op::Neutral {
+            what: "select".into(),
+        },
+        Statement::Pragma { .. } => Op::Neutral {
+            what: "pragma".into(),
+        },
         Statement::Set(_)
         | Statement::StartTransaction { .. }
         | Statement::Commit { .. }
         | Statement::Rollback { .. }
-        | Statement::Use(_) => out.push((
-            Op::Neutral {
-                what: "session or transaction".into(),
-            },
-            span,
-        )),
+        | Statement::Use(_) => Op::Neutral {
+            what: "session or transaction".into(),
+        },
         Statement::CreateTrigger(_)
         | Statement::DropTrigger(_)
         | Statement::CreateFunction(_)
@@ -536,18 +537,12 @@ fn statement_ops(st: &Statement, dialect: Dialect, span: Span, out: &mut Vec<(Op
         | Statement::Grant(_)
         | Statement::Revoke(_)
         | Statement::Comment { .. }
-        | Statement::Analyze(_) => out.push((
-            Op::Neutral {
-                what: "routine, trigger, privilege or comment".into(),
-            },
-            span,
-        )),
-        other => out.push((
-            Op::unmodelled(format!(
-                "statement not modelled: {}",
-                other.to_string().chars().take(60).collect::<String>()
-            )),
-            span,
+        | Statement::Analyze(_) => Op::Neutral {
+            what: "routine, trigger, privilege or comment".into(),
+        },
+        other => Op::unmodelled(format!(
+            "statement not modelled: {}",
+            other.to_string().chars().take(60).collect::<String>()
         )),
     }
 }
@@ -560,6 +555,49 @@ fn alter_op(
     out: &mut Vec<(Op, Span)>,
 ) {
     let t = table.clone();
+    match op {
+        AlterTableOperation::AddColumn { .. }
+        | AlterTableOperation::DropColumn { .. }
+        | AlterTableOperation::RenameColumn { .. }
+        | AlterTableOperation::ChangeColumn { .. }
+        | AlterTableOperation::ModifyColumn { .. }
+        | AlterTableOperation::AlterColumn { .. } => alter_column_op(t, op, dialect, span, out),
+        AlterTableOperation::AddConstraint { .. }
+        | AlterTableOperation::DropConstraint { .. }
+        | AlterTableOperation::DropForeignKey { .. }
+        | AlterTableOperation::DropIndex { .. }
+        | AlterTableOperation::DropPrimaryKey { .. }
+        | AlterTableOperation::RenameConstraint { .. } => alter_key_op(t, op, span, out),
+        AlterTableOperation::RenameTable { table_name } => {
+            let to = match table_name {
+                RenameTableNameKind::As(n) | RenameTableNameKind::To(n) => qname(n).name,
+            };
+            out.push((Op::RenameTable { table: t, to }, span));
+        }
+        AlterTableOperation::Algorithm { .. }
+        | AlterTableOperation::Lock { .. }
+        | AlterTableOperation::AutoIncrement { .. }
+        | AlterTableOperation::OwnerTo { .. } => out.push((
+            Op::Neutral {
+                what: "alter table options".into(),
+            },
+            span,
+        )),
+        other => out.push((
+            Op::unmodelled(format!("ALTER TABLE action not modelled: {other}")),
+            span,
+        )),
+    }
+}
+
+/// ALTER TABLE actions on one column.
+fn alter_column_op(
+    t: QualifiedName,
+    op: &AlterTableOperation,
+    dialect: Dialect,
+    span: Span,
+    out: &mut Vec<(Op, Span)>,
+) {
     match op {
         AlterTableOperation::AddColumn {
             if_not_exists,
@@ -604,12 +642,6 @@ fn alter_op(
             },
             span,
         )),
-        AlterTableOperation::RenameTable { table_name } => {
-            let to = match table_name {
-                RenameTableNameKind::As(n) | RenameTableNameKind::To(n) => qname(n).name,
-            };
-            out.push((Op::RenameTable { table: t, to }, span));
-        }
         AlterTableOperation::ChangeColumn {
             old_name,
             new_name,
@@ -664,6 +696,13 @@ fn alter_op(
             };
             out.push((o, span));
         }
+        _ => {}
+    }
+}
+
+/// ALTER TABLE actions on keys, constraints and indexes.
+fn alter_key_op(t: QualifiedName, op: &AlterTableOperation, span: Span, out: &mut Vec<(Op, Span)>) {
+    match op {
         AlterTableOperation::AddConstraint {
             constraint,
             not_valid,
@@ -726,19 +765,7 @@ fn alter_op(
             },
             span,
         )),
-        AlterTableOperation::Algorithm { .. }
-        | AlterTableOperation::Lock { .. }
-        | AlterTableOperation::AutoIncrement { .. }
-        | AlterTableOperation::OwnerTo { .. } => out.push((
-            Op::Neutral {
-                what: "alter table options".into(),
-            },
-            span,
-        )),
-        other => out.push((
-            Op::unmodelled(format!("ALTER TABLE action not modelled: {other}")),
-            span,
-        )),
+        _ => {}
     }
 }
 
