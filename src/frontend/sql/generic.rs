@@ -462,12 +462,12 @@ fn drop(
         let op = match object_type {
             ObjectType::Table => Op::DropTable {
                 table: name,
-                if_exists: if_exists,
+                if_exists,
             },
             ObjectType::View | ObjectType::MaterializedView => Op::DropView {
                 name,
                 materialized: object_type == ObjectType::MaterializedView,
-                if_exists: if_exists,
+                if_exists,
             },
             ObjectType::Index => {
                 // MySQL `DROP INDEX i ON t`: index names are per table there.
@@ -477,7 +477,7 @@ fn drop(
                 };
                 Op::DropIndex {
                     name,
-                    if_exists: if_exists,
+                    if_exists,
                     concurrently: false,
                 }
             }

@@ -142,10 +142,6 @@ pub(super) fn alter_type(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)
     }
 }
 
-/// `DO $$ … $$`: the PL/pgSQL body's SQL statements are analysed like top-level ones, with
-/// spans mapped back into the file. `EXECUTE 'literal'` is parsed too; a computed string is
-/// opaque.
-
 pub(super) fn drop_index(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
     let if_exists = has_child(node, K::IF_EXISTS);
     let concurrently = has_token(node, K::CONCURRENTLY_KW);

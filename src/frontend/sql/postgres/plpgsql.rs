@@ -7,6 +7,9 @@ use crate::model::{Op, Span};
 use squawk_syntax::ast::AstNode;
 use squawk_syntax::{SyntaxKind as K, SyntaxNode, ast};
 
+/// `DO $$ … $$`: the PL/pgSQL body's SQL statements are analysed like top-level ones, with
+/// spans mapped back into the file. `EXECUTE 'literal'` is parsed too; a computed string is
+/// opaque.
 pub(super) fn do_block(
     node: &SyntaxNode,
     text: &str,

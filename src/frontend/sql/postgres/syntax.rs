@@ -191,8 +191,6 @@ pub(super) fn constraint_name(node: &SyntaxNode) -> Option<String> {
         .and_then(|n| ident(&n))
 }
 
-/// A table-level (or `ALTER TABLE … ADD`) constraint node.
-
 pub(super) fn string_literal(node: &SyntaxNode) -> Option<String> {
     let lit = if node.kind() == K::LITERAL {
         node.clone()

@@ -7,6 +7,7 @@ use crate::model::{
 };
 use squawk_syntax::{SyntaxKind as K, SyntaxNode};
 
+/// A table-level (or `ALTER TABLE … ADD`) constraint node.
 pub(super) fn table_constraint(
     node: &SyntaxNode,
     own_column: Option<&str>,
@@ -114,8 +115,6 @@ pub(super) fn column_def(node: &SyntaxNode) -> Option<(ColumnDef, Vec<Constraint
     }
     Some((col, constraints))
 }
-
-/// Appends the ops of one statement. `depth` guards DO-block recursion.
 
 pub(super) fn create_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)>) {
     let Some(table) = name_in(node, &[K::TABLE_NAME]) else {
