@@ -1,83 +1,84 @@
+//! Events: what the replay did, each attributed to the change that did it. Rules read them to
+//! say *why* a name code relies on is gone (dropped, renamed, rebuilt) and *which* statement to
+//! point at; the schema before and after alone cannot tell a rename from a drop and an add.
+
 use super::{ChangeRef, ColumnId, TableId};
 use crate::model::{QualifiedName, SqlType};
 
-/// What the replay did, attributed to the change that did it.
+/// One effect of one change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// The change that caused it.
     pub at: ChangeRef,
     pub kind: EventKind,
 }
 
+/// The effects rules look at. Objects are named by their id where they have one (tables and
+/// columns keep theirs through renames), else by name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
-    TableCreated {
-        table: TableId,
-    },
-    TableDropped {
-        table: TableId,
-        name: QualifiedName,
-    },
+    /// A table was created (`CREATE TABLE`, including one that replaces a dropped namesake).
+    TableCreated { table: TableId },
+    /// A table was dropped; `name` is the one it had then. Also emitted for a table the history
+    /// never created (it predates the history and existed).
+    TableDropped { table: TableId, name: QualifiedName },
+    /// A table was renamed or moved to another schema (`SET SCHEMA`).
     TableRenamed {
         table: TableId,
         from: QualifiedName,
         to: QualifiedName,
     },
-    ColumnAdded {
-        table: TableId,
-        column: ColumnId,
-    },
+    /// A column was added to an existing table (not emitted for CREATE TABLE's columns).
+    ColumnAdded { table: TableId, column: ColumnId },
+    /// A column was dropped, directly or with the source column of a generated one (CASCADE).
     ColumnDropped {
         table: TableId,
         column: ColumnId,
         name: String,
     },
+    /// A column was renamed.
     ColumnRenamed {
         table: TableId,
         column: ColumnId,
         from: String,
         to: String,
     },
+    /// A column's type was changed (`from` may equal `to`: a no-op retype).
     ColumnTypeChanged {
         column: ColumnId,
         from: SqlType,
         to: SqlType,
     },
-    NotNullSet {
-        column: ColumnId,
-    },
-    DefaultDropped {
-        column: ColumnId,
-    },
-    DefaultSet {
-        column: ColumnId,
-    },
-    ConstraintAdded {
-        table: TableId,
-        name: String,
-    },
+    /// A nullable column became NOT NULL (`SET NOT NULL`, or a primary key over it).
+    NotNullSet { column: ColumnId },
+    /// A column lost its default or stopped being generated: writers must now give a value.
+    DefaultDropped { column: ColumnId },
+    /// A column was given a default (`SET DEFAULT`).
+    DefaultSet { column: ColumnId },
+    /// A constraint was added to a table; `name` is the one it got (the database's pick for an
+    /// unnamed one).
+    ConstraintAdded { table: TableId, name: String },
     /// A constraint or index renamed (`ALTER TABLE … RENAME CONSTRAINT`, `ALTER INDEX … RENAME`).
     ConstraintRenamed {
         table: TableId,
         from: String,
         to: String,
     },
-    IndexCreated {
-        table: TableId,
-        name: String,
-    },
-    ViewDropped {
-        name: QualifiedName,
-    },
+    /// An index was created; `name` is the one it got.
+    IndexCreated { table: TableId, name: String },
+    /// A view was dropped, directly or along with what it reads (CASCADE).
+    ViewDropped { name: QualifiedName },
+    /// A view was renamed or moved to another schema.
     ViewRenamed {
         from: QualifiedName,
         to: QualifiedName,
     },
+    /// An enum value was renamed.
     EnumValueRenamed {
         name: QualifiedName,
         from: String,
         to: String,
     },
-    TypeDropped {
-        name: QualifiedName,
-    },
+    /// A type the schema knew was dropped.
+    TypeDropped { name: QualifiedName },
 }

@@ -184,191 +184,12 @@ pub fn derive(s: &Schema) -> Vec<Probe> {
         .collect();
     let mut out = Vec::new();
     for (tkey, t) in &s.tables {
-        let tq = quote_qualified(tkey);
-        let all: Vec<&String> = t.columns.keys().collect();
-        if !all.is_empty() {
-            out.push(Probe {
-                what: format!("read the columns of {tkey}"),
-                statements: vec![format!(
-                    "SELECT {} FROM {tq} LIMIT 0",
-                    all.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
-                )],
-            });
-        } else {
-            out.push(Probe {
-                what: format!("read {tkey}"),
-                statements: vec![format!("SELECT count(*) FROM {tq}")],
-            });
-        }
-        let writable: Vec<(&String, &Column)> =
-            t.columns.iter().filter(|(_, c)| !c.generated).collect();
-        let keyed: Vec<&String> = t
-            .constraints
-            .iter()
-            .filter(|c| matches!(c.kind.as_str(), "primary_key" | "unique" | "exclusion"))
-            .flat_map(|c| c.columns.iter())
-            .chain(
-                t.indexes
-                    .iter()
-                    .filter(|i| i.unique)
-                    .flat_map(|i| i.columns.iter()),
-            )
-            .collect();
-        // `None`: some column has a type the probes cannot write.
-        // The rows its foreign keys need, then the row.
-        let insert = |cols: &[(&String, Option<String>)]| -> Option<Vec<String>> {
-            let mut statements = parent_rows(s, &enums, tkey, cols, 0);
-            if cols.is_empty() {
-                statements.push(format!("INSERT INTO {tq} DEFAULT VALUES"));
-                return Some(statements);
-            }
-            let names: Vec<String> = cols.iter().map(|(n, _)| quote(n)).collect();
-            let values: Vec<String> = cols
-                .iter()
-                .map(|(_, v)| v.clone().unwrap_or_else(|| "NULL".into()))
-                .collect();
-            statements.push(format!(
-                "INSERT INTO {tq} ({}) VALUES ({}) RETURNING {}",
-                names.join(", "),
-                values.join(", "),
-                names.join(", ")
-            ));
-            Some(statements)
-        };
-        let row = |pick: &dyn Fn(&String, &Column) -> Option<Option<String>>| {
-            writable
-                .iter()
-                .map(|(n, c)| pick(n, c).map(|v| (*n, v)))
-                .collect::<Option<Vec<_>>>()
-        };
-        // Row `k` differs from row 0 only in the columns that were unique.
-        let typical = |k: usize, n: &String, c: &Column| {
-            let k = if keyed.contains(&n) { k } else { 0 };
-            literal(c, &enums, Variant::Typical(k)).map(Some)
-        };
-
-        let required: Option<Vec<(&String, Option<String>)>> = writable
-            .iter()
-            .filter(|(_, c)| !c.nullable && !c.has_default)
-            .map(|(n, c)| literal(c, &enums, Variant::Typical(0)).map(|v| (*n, Some(v))))
-            .collect();
-        if let Some(sql) = required.as_deref().and_then(insert) {
-            out.push(Probe {
-                what: format!("insert only the required columns of {tkey}"),
-                statements: sql,
-            });
-        }
-        let nulls = row(&|_, c| {
-            if c.nullable {
-                Some(None)
-            } else {
-                literal(c, &enums, Variant::Typical(0)).map(Some)
-            }
-        });
-        if let Some(sql) = nulls.as_deref().and_then(insert) {
-            out.push(Probe {
-                what: format!("insert NULL where allowed into {tkey}"),
-                statements: sql,
-            });
-        }
-        for (name, variant) in [("largest", Variant::Max), ("smallest", Variant::Min)] {
-            if let Some(sql) = row(&|_, c| literal(c, &enums, variant).map(Some))
-                .as_deref()
-                .and_then(insert)
-            {
-                out.push(Probe {
-                    what: format!("insert the {name} values into {tkey}"),
-                    statements: sql,
-                });
-            }
-        }
-        if let (Some(a), Some(b)) = (row(&|n, c| typical(0, n, c)), row(&|n, c| typical(1, n, c)))
-            && !writable.is_empty()
-            && let (Some(a), Some(b)) = (insert(&a), insert(&b))
-        {
-            out.push(Probe {
-                what: format!("insert two rows equal where {tkey} had no uniqueness"),
-                statements: [a, b].concat(),
-            });
-        }
-        // Two rows that differ in one column only: valid before when every unique key had that
-        // column, and refused after when a new key leaves it out (`UNIQUE (b)` beside the old
-        // `PRIMARY KEY (a, b)`).
-        let mut single: Vec<&String> = keyed.clone();
-        single.sort();
-        single.dedup();
-        for only in single {
-            let second = row(&|n, c| {
-                let k = usize::from(n == only);
-                literal(c, &enums, Variant::Typical(k)).map(Some)
-            });
-            if let (Some(a), Some(b)) = (row(&|n, c| typical(0, n, c)), second)
-                && let (Some(a), Some(b)) = (insert(&a), insert(&b))
-            {
-                out.push(Probe {
-                    what: format!("insert two rows of {tkey} that differ only in {only}"),
-                    statements: [a, b].concat(),
-                });
-            }
-        }
-        if let Some(first) = row(&|n, c| typical(0, n, c)).as_deref().and_then(insert)
-            && !writable.is_empty()
-        {
-            let returning: Vec<String> = writable.iter().map(|(n, _)| quote(n)).collect();
-            let mut statements = first;
-            let largest: Option<Vec<(&String, Option<String>)>> = writable
-                .iter()
-                .map(|(n, c)| literal(c, &enums, Variant::Max).map(|v| (*n, Some(v))))
-                .collect();
-            if let Some(largest) = largest {
-                statements.extend(parent_rows(s, &enums, tkey, &largest, 0));
-                let sets: Vec<String> = largest
-                    .iter()
-                    .filter_map(|(n, v)| Some(format!("{} = {}", quote(n), v.as_ref()?)))
-                    .collect();
-                statements.push(format!(
-                    "UPDATE {tq} SET {} RETURNING {}",
-                    sets.join(", "),
-                    returning.join(", ")
-                ));
-            }
-            let nullable: Vec<String> = writable
-                .iter()
-                .filter(|(_, c)| c.nullable)
-                .map(|(n, _)| format!("{} = NULL", quote(n)))
-                .collect();
-            if !nullable.is_empty() {
-                statements.push(format!(
-                    "UPDATE {tq} SET {} RETURNING {}",
-                    nullable.join(", "),
-                    returning.join(", ")
-                ));
-            }
-            out.push(Probe {
-                what: format!("update every column of {tkey}"),
-                statements,
-            });
-        }
-        for (n, c) in &writable {
-            let Some(values) = enums.get(&c.ty) else {
-                continue;
-            };
-            for v in values {
-                let with_value = row(&|m, d| {
-                    if m == *n {
-                        Some(Some(format!("'{}'::{}", v.replace('\'', "''"), c.format)))
-                    } else {
-                        typical(0, m, d)
-                    }
-                });
-                if let Some(sql) = with_value.as_deref().and_then(insert) {
-                    out.push(Probe {
-                        what: format!("write '{v}' into {tkey}.{n}"),
-                        statements: sql,
-                    });
-                }
-            }
-        }
+        let cx = TableProbes::new(s, &enums, tkey, t);
+        cx.reads(&mut out);
+        cx.inserts(&mut out);
+        cx.duplicates(&mut out);
+        cx.updates(&mut out);
+        cx.enum_values(&mut out);
     }
     for (v, cols) in &s.view_columns {
         let list = if cols.is_empty() {
@@ -391,6 +212,263 @@ pub fn derive(s: &Schema) -> Vec<Probe> {
         });
     }
     out
+}
+
+/// A row to insert: each writable column with its value (`None`: NULL).
+type Values<'a> = Vec<(&'a String, Option<String>)>;
+
+/// The probes of one table: what the previous version reads and writes there.
+struct TableProbes<'a> {
+    s: &'a Schema,
+    enums: &'a BTreeMap<String, Vec<String>>,
+    tkey: &'a String,
+    t: &'a super::catalog::Table,
+    tq: String,
+    /// The columns writers may give a value (not generated).
+    writable: Vec<(&'a String, &'a Column)>,
+    /// The columns some unique key covers.
+    keyed: Vec<&'a String>,
+}
+
+impl<'a> TableProbes<'a> {
+    fn new(
+        s: &'a Schema,
+        enums: &'a BTreeMap<String, Vec<String>>,
+        tkey: &'a String,
+        t: &'a super::catalog::Table,
+    ) -> Self {
+        let writable = t.columns.iter().filter(|(_, c)| !c.generated).collect();
+        let keyed = t
+            .constraints
+            .iter()
+            .filter(|c| matches!(c.kind.as_str(), "primary_key" | "unique" | "exclusion"))
+            .flat_map(|c| c.columns.iter())
+            .chain(
+                t.indexes
+                    .iter()
+                    .filter(|i| i.unique)
+                    .flat_map(|i| i.columns.iter()),
+            )
+            .collect();
+        TableProbes {
+            s,
+            enums,
+            tkey,
+            t,
+            tq: quote_qualified(tkey),
+            writable,
+            keyed,
+        }
+    }
+
+    /// The rows its foreign keys need, then the row; `None` when some column has a type the
+    /// probes cannot write.
+    fn insert(&self, cols: &[(&String, Option<String>)]) -> Option<Vec<String>> {
+        let tq = &self.tq;
+        let mut statements = parent_rows(self.s, self.enums, self.tkey, cols, 0);
+        if cols.is_empty() {
+            statements.push(format!("INSERT INTO {tq} DEFAULT VALUES"));
+            return Some(statements);
+        }
+        let names: Vec<String> = cols.iter().map(|(n, _)| quote(n)).collect();
+        let values: Vec<String> = cols
+            .iter()
+            .map(|(_, v)| v.clone().unwrap_or_else(|| "NULL".into()))
+            .collect();
+        statements.push(format!(
+            "INSERT INTO {tq} ({}) VALUES ({}) RETURNING {}",
+            names.join(", "),
+            values.join(", "),
+            names.join(", ")
+        ));
+        Some(statements)
+    }
+
+    /// A value for every writable column, as `pick` chooses it.
+    fn row(&self, pick: &dyn Fn(&String, &Column) -> Option<Option<String>>) -> Option<Values<'a>> {
+        self.writable
+            .iter()
+            .map(|(n, c)| pick(n, c).map(|v| (*n, v)))
+            .collect()
+    }
+
+    /// Row `k` differs from row 0 only in the columns that were unique.
+    fn typical(&self, k: usize, n: &String, c: &Column) -> Option<Option<String>> {
+        let k = if self.keyed.contains(&n) { k } else { 0 };
+        literal(c, self.enums, Variant::Typical(k)).map(Some)
+    }
+
+    fn reads(&self, out: &mut Vec<Probe>) {
+        let (tkey, tq) = (self.tkey, &self.tq);
+        let all: Vec<&String> = self.t.columns.keys().collect();
+        if !all.is_empty() {
+            out.push(Probe {
+                what: format!("read the columns of {tkey}"),
+                statements: vec![format!(
+                    "SELECT {} FROM {tq} LIMIT 0",
+                    all.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+                )],
+            });
+        } else {
+            out.push(Probe {
+                what: format!("read {tkey}"),
+                statements: vec![format!("SELECT count(*) FROM {tq}")],
+            });
+        }
+    }
+
+    /// Rows with only the required columns, with NULL where allowed, with extreme values.
+    fn inserts(&self, out: &mut Vec<Probe>) {
+        let (tkey, enums) = (self.tkey, self.enums);
+        let required: Option<Values> = self
+            .writable
+            .iter()
+            .filter(|(_, c)| !c.nullable && !c.has_default)
+            .map(|(n, c)| literal(c, enums, Variant::Typical(0)).map(|v| (*n, Some(v))))
+            .collect();
+        if let Some(sql) = required.as_deref().and_then(|r| self.insert(r)) {
+            out.push(Probe {
+                what: format!("insert only the required columns of {tkey}"),
+                statements: sql,
+            });
+        }
+        let nulls = self.row(&|_, c| {
+            if c.nullable {
+                Some(None)
+            } else {
+                literal(c, enums, Variant::Typical(0)).map(Some)
+            }
+        });
+        if let Some(sql) = nulls.as_deref().and_then(|r| self.insert(r)) {
+            out.push(Probe {
+                what: format!("insert NULL where allowed into {tkey}"),
+                statements: sql,
+            });
+        }
+        for (name, variant) in [("largest", Variant::Max), ("smallest", Variant::Min)] {
+            if let Some(sql) = self
+                .row(&|_, c| literal(c, enums, variant).map(Some))
+                .as_deref()
+                .and_then(|r| self.insert(r))
+            {
+                out.push(Probe {
+                    what: format!("insert the {name} values into {tkey}"),
+                    statements: sql,
+                });
+            }
+        }
+    }
+
+    /// Pairs of rows that were not duplicates before.
+    fn duplicates(&self, out: &mut Vec<Probe>) {
+        let (tkey, enums) = (self.tkey, self.enums);
+        if let (Some(a), Some(b)) = (
+            self.row(&|n, c| self.typical(0, n, c)),
+            self.row(&|n, c| self.typical(1, n, c)),
+        ) && !self.writable.is_empty()
+            && let (Some(a), Some(b)) = (self.insert(&a), self.insert(&b))
+        {
+            out.push(Probe {
+                what: format!("insert two rows equal where {tkey} had no uniqueness"),
+                statements: [a, b].concat(),
+            });
+        }
+        // Two rows that differ in one column only: valid before when every unique key had that
+        // column, and refused after when a new key leaves it out (`UNIQUE (b)` beside the old
+        // `PRIMARY KEY (a, b)`).
+        let mut single: Vec<&String> = self.keyed.clone();
+        single.sort();
+        single.dedup();
+        for only in single {
+            let second = self.row(&|n, c| {
+                let k = usize::from(n == only);
+                literal(c, enums, Variant::Typical(k)).map(Some)
+            });
+            if let (Some(a), Some(b)) = (self.row(&|n, c| self.typical(0, n, c)), second)
+                && let (Some(a), Some(b)) = (self.insert(&a), self.insert(&b))
+            {
+                out.push(Probe {
+                    what: format!("insert two rows of {tkey} that differ only in {only}"),
+                    statements: [a, b].concat(),
+                });
+            }
+        }
+    }
+
+    /// A row inserted, then every column updated to its largest value, then to NULL.
+    fn updates(&self, out: &mut Vec<Probe>) {
+        let (tkey, tq, enums) = (self.tkey, &self.tq, self.enums);
+        let Some(first) = self
+            .row(&|n, c| self.typical(0, n, c))
+            .as_deref()
+            .and_then(|r| self.insert(r))
+        else {
+            return;
+        };
+        if self.writable.is_empty() {
+            return;
+        }
+        let returning: Vec<String> = self.writable.iter().map(|(n, _)| quote(n)).collect();
+        let mut statements = first;
+        let largest: Option<Values> = self
+            .writable
+            .iter()
+            .map(|(n, c)| literal(c, enums, Variant::Max).map(|v| (*n, Some(v))))
+            .collect();
+        if let Some(largest) = largest {
+            statements.extend(parent_rows(self.s, enums, tkey, &largest, 0));
+            let sets: Vec<String> = largest
+                .iter()
+                .filter_map(|(n, v)| Some(format!("{} = {}", quote(n), v.as_ref()?)))
+                .collect();
+            statements.push(format!(
+                "UPDATE {tq} SET {} RETURNING {}",
+                sets.join(", "),
+                returning.join(", ")
+            ));
+        }
+        let nullable: Vec<String> = self
+            .writable
+            .iter()
+            .filter(|(_, c)| c.nullable)
+            .map(|(n, _)| format!("{} = NULL", quote(n)))
+            .collect();
+        if !nullable.is_empty() {
+            statements.push(format!(
+                "UPDATE {tq} SET {} RETURNING {}",
+                nullable.join(", "),
+                returning.join(", ")
+            ));
+        }
+        out.push(Probe {
+            what: format!("update every column of {tkey}"),
+            statements,
+        });
+    }
+
+    /// Every value of every enum column written.
+    fn enum_values(&self, out: &mut Vec<Probe>) {
+        for (n, c) in &self.writable {
+            let Some(values) = self.enums.get(&c.ty) else {
+                continue;
+            };
+            for v in values {
+                let with_value = self.row(&|m, d| {
+                    if m == *n {
+                        Some(Some(format!("'{}'::{}", v.replace('\'', "''"), c.format)))
+                    } else {
+                        self.typical(0, m, d)
+                    }
+                });
+                if let Some(sql) = with_value.as_deref().and_then(|r| self.insert(r)) {
+                    out.push(Probe {
+                        what: format!("write '{v}' into {}.{n}", self.tkey),
+                        statements: sql,
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// Inserts of the rows that the foreign keys of `tkey` need for a row with `values`, parents
