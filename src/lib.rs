@@ -16,6 +16,7 @@ pub mod git;
 pub mod graph;
 pub mod lint;
 pub mod model;
+pub mod naming;
 pub mod overrides;
 pub mod project;
 pub mod report;

@@ -1384,7 +1384,7 @@ impl Cx<'_> {
                 ConstraintKind::Unique,
                 vec![name.clone()],
             ));
-            f.objects.unique = Some(crate::schema::naming::default_constraint_name(
+            f.objects.unique = Some(crate::naming::default_constraint_name(
                 &table.name,
                 std::slice::from_ref(&name),
                 "key",

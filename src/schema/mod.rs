@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 mod event;
 mod ids;
-pub mod naming;
+mod naming;
 mod replay;
 mod seed;
 

@@ -1,5 +1,5 @@
 use crate::model::{IndexDef, QualifiedName};
-use crate::schema::naming::*;
+use crate::naming::index_column_label;
 use crate::schema::{EventKind, Index, Schema};
 
 impl Schema {
