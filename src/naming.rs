@@ -117,4 +117,3 @@ pub fn constraint_label(con: &ConstraintDef) -> (&'static str, &[String]) {
         ConstraintKind::Exclusion => ("excl", &con.columns),
     }
 }
-
