@@ -27,6 +27,20 @@ pub struct Config {
     /// Rule or group (`contract`, `warning`, `opaque`, `meta`) to severity.
     #[serde(default)]
     pub rules: BTreeMap<String, Level>,
+    /// How `rollback` judges.
+    #[serde(default)]
+    pub rollback: RollbackConfig,
+}
+
+/// `[rollback]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackConfig {
+    /// A breakage of an object that the code at the target never names (outside its
+    /// migrations) does not make the verdict unsafe. Off by default: code that builds names at
+    /// run time (`f"{prefix}_users"`) is not seen by a text search.
+    #[serde(default, alias = "trust-code-search")]
+    pub trust_code_search: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

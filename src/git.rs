@@ -98,7 +98,12 @@ impl Repo {
 
     /// The merge base of `rev` and HEAD.
     pub fn merge_base(&self, rev: &str) -> Result<Option<String>, GitError> {
-        let out = self.git(&["merge-base", "--end-of-options", rev, "HEAD"])?;
+        self.merge_base_of(rev, "HEAD")
+    }
+
+    /// The merge base of `a` and `b`.
+    pub fn merge_base_of(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
+        let out = self.git(&["merge-base", "--end-of-options", a, b])?;
         if !out.status.success() {
             return Ok(None);
         }
@@ -188,35 +193,63 @@ impl Repo {
 }
 
 impl Repo {
-    /// Files added or modified since `base` (committed, staged, unstaged) plus untracked files
-    /// that are not ignored; relative to the repository root. Renames count as additions, as
-    /// with `--no-renames`.
-    pub fn changed_since(&self, base: &str) -> Result<Vec<String>, GitError> {
-        let diff = self.git(&[
-            "diff",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            "--diff-filter=ACMRT",
-            base,
-            "--",
-        ])?;
-        if !diff.status.success() {
-            return Err(GitError(format!(
-                "git diff {base} failed: {}",
-                String::from_utf8_lossy(&diff.stderr).trim()
-            )));
+    /// Whether commit `ancestor` is an ancestor of (or the same as) commit `of`.
+    pub fn is_ancestor(&self, ancestor: &str, of: &str) -> Result<bool, GitError> {
+        let out = self.git(&["merge-base", "--is-ancestor", ancestor, of])?;
+        match out.status.code() {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(GitError(format!(
+                "git merge-base --is-ancestor {ancestor} {of} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))),
         }
-        let untracked = self.git(&["ls-files", "--others", "--exclude-standard", "-z"])?;
-        let mut files: Vec<String> = diff
-            .stdout
-            .split(|b| *b == 0)
-            .chain(untracked.stdout.split(|b| *b == 0))
-            .filter(|p| !p.is_empty())
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .collect();
-        files.sort();
-        files.dedup();
-        Ok(files)
     }
+
+    /// Whether any text file tracked at `rev`, outside the `exclude` paths (files or folders
+    /// relative to the repository root), holds `word` as a whole word, ignoring case; and how
+    /// many files could not be read (a partial clone lacks their blobs).
+    pub fn grep_word(
+        &self,
+        rev: &str,
+        word: &str,
+        exclude: &[String],
+    ) -> Result<GrepOutcome, GitError> {
+        let mut args: Vec<String> = ["grep", "-q", "-I", "-i", "-w", "-F", "-e", word, rev, "--"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.push(".".to_string());
+        args.extend(exclude.iter().map(|p| format!(":(exclude,literal){p}")));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.git(&args)?;
+        match out.status.code() {
+            Some(0) => Ok(GrepOutcome {
+                found: true,
+                unreadable: 0,
+            }),
+            Some(1) => {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let unreadable: std::collections::BTreeSet<&str> = stderr
+                    .lines()
+                    .filter(|l| l.contains("unable to read"))
+                    .collect();
+                Ok(GrepOutcome {
+                    found: false,
+                    unreadable: unreadable.len(),
+                })
+            }
+            _ => Err(GitError(format!(
+                "git grep at {rev} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))),
+        }
+    }
+}
+
+/// What [`Repo::grep_word`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrepOutcome {
+    pub found: bool,
+    pub unreadable: usize,
 }

@@ -127,12 +127,30 @@ pub fn apply_migration(schema: &mut Schema, index: usize, m: &Migration) -> Vec<
     events
 }
 
+/// Breakages judged against a base instead of step by step (the pull-request gate): for the
+/// migrations in `migrations`, `breakages` (a comparison of the base's schema with the schema
+/// after all of them) replace the comparison with the schema just before each.
+pub struct Against<'a> {
+    pub migrations: &'a std::collections::BTreeSet<usize>,
+    pub breakages: &'a [Breakage],
+}
+
 /// Lints a project. `selected(i)` says whether migration `i`'s findings are reported; every
 /// history is replayed in full either way.
 pub fn lint(
     project: &Project,
     settings: &Settings,
     selected: impl Fn(usize) -> bool,
+) -> LintResult {
+    lint_against(project, settings, selected, None)
+}
+
+/// [`lint`], with the breakages of some migrations judged against a base.
+pub fn lint_against(
+    project: &Project,
+    settings: &Settings,
+    selected: impl Fn(usize) -> bool,
+    against: Option<&Against>,
 ) -> LintResult {
     let n = project.migrations.len();
     let mut result = LintResult {
@@ -144,7 +162,15 @@ pub fn lint(
         let mut schema = Schema::new();
         for &mi in &history.order {
             let m = &project.migrations[mi];
-            let step = step(&mut schema, mi, m);
+            let mut step = step(&mut schema, mi, m);
+            if let Some(a) = against.filter(|a| a.migrations.contains(&mi)) {
+                step.breakages = a
+                    .breakages
+                    .iter()
+                    .filter(|b| b.at.migration == mi)
+                    .cloned()
+                    .collect();
+            }
             result.classes[mi] = classify(m, mi, &step);
             if result.selected[mi] {
                 findings_for(m, mi, &step.breakages, settings, &mut result.findings);
@@ -281,5 +307,34 @@ fn finding(d: Diagnostic, severity: Severity, mi: usize, suppressed: Option<Stri
         message: d.message,
         impact: d.impact,
         suppressed,
+    }
+}
+
+/// Reports a migration that a change removes: `removed` (as the base has it) joins the project
+/// as a migration of no history, so findings can point into its text, and `diagnostics` become
+/// its findings at the configured severities.
+pub fn add_removed(
+    project: &mut Project,
+    result: &mut LintResult,
+    settings: &Settings,
+    removed: &Migration,
+    diagnostics: Vec<Diagnostic>,
+) {
+    let mut ghost = Migration::new(
+        removed.id.clone(),
+        removed.path.clone(),
+        removed.framework,
+        removed.source.clone(),
+    );
+    ghost.dialect = removed.dialect;
+    ghost.history = removed.history.clone();
+    let mi = project.migrations.len();
+    project.migrations.push(ghost);
+    result.classes.push(Vec::new());
+    result.selected.push(true);
+    for d in diagnostics {
+        if let Some(severity) = settings.severity(d.rule) {
+            result.findings.push(finding(d, severity, mi, None));
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use rollsafe::app::check::{CheckOutcome, CheckRequest};
+use rollsafe::app::deploy::K8sTarget;
 use rollsafe::app::rollback::{RollbackOutcome, RollbackRequest};
 use rollsafe::app::schema::SchemaRequest;
 use rollsafe::report::{self, HumanOptions};
@@ -56,8 +57,10 @@ enum Command {
         /// opaque.
         #[arg(short, long)]
         verbose: bool,
-        /// Report only migrations added or modified since the merge base of REV and HEAD
-        /// (plus uncommitted ones); the whole history is still replayed.
+        /// The pull-request gate: judge the migrations added since the merge base of REV and
+        /// HEAD (committed or not) against the schema at that base, which the previous app
+        /// version uses; edited ones are checked too, and one the base has and the change
+        /// removes is a `removed-migration` error.
         #[arg(long, value_name = "REV")]
         changed_since: Option<String>,
         /// Configuration file (default: `rollsafe.toml`, or `pyproject.toml` with
@@ -72,9 +75,37 @@ enum Command {
         baseline: Option<String>,
     },
     /// Is rolling the app back to TARGET schema-compatible with the database as it is now?
-    /// TARGET is a git revision (tag, branch, sha, HEAD~3) or a migration id.
+    /// TARGET is a git revision (tag, branch, sha, HEAD~3) or a migration id; or name what was
+    /// deployed: `--image REF` or `--k8s deployment/NAME`.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["target", "image", "image_config", "k8s"])))]
     Rollback {
-        target: String,
+        target: Option<String>,
+        /// Roll back to the image REF (a tag or digest): the git revision its
+        /// `org.opencontainers.image.revision` label names, read with `docker image inspect`,
+        /// else `skopeo inspect`, else `crane config`.
+        #[arg(long, value_name = "REF", conflicts_with_all = ["target", "k8s"])]
+        image: Option<String>,
+        /// The image's configuration as JSON (what `docker image inspect`, `skopeo inspect` or
+        /// `crane config` prints), instead of running a tool.
+        #[arg(long, value_name = "FILE", conflicts_with = "target")]
+        image_config: Option<PathBuf>,
+        /// Roll back a Kubernetes deployment as `kubectl rollout undo` would: the image of its
+        /// previous rollout revision (or --to-revision), read with `kubectl get replicasets`.
+        #[arg(long, value_name = "deployment/NAME", conflicts_with = "target")]
+        k8s: Option<String>,
+        /// With --k8s: the namespace.
+        #[arg(long, short = 'n', value_name = "NS")]
+        namespace: Option<String>,
+        /// With --k8s: the kubeconfig context.
+        #[arg(long, value_name = "CONTEXT")]
+        context: Option<String>,
+        /// With --k8s: the container whose image counts (default: the first).
+        #[arg(long, value_name = "NAME")]
+        container: Option<String>,
+        /// With --k8s: the rollout revision to go back to (as `kubectl rollout undo
+        /// --to-revision N`; default: the previous one).
+        #[arg(long, value_name = "N")]
+        to_revision: Option<u64>,
         /// Compare with the migrations at this git revision instead of the working tree.
         #[arg(long, value_name = "REV")]
         from: Option<String>,
@@ -87,6 +118,13 @@ enum Command {
         /// Also print the schema difference between TARGET and now as a unified diff.
         #[arg(long)]
         diff: bool,
+        /// Configuration file (default: `rollsafe.toml`, or `pyproject.toml` with
+        /// `[tool.rollsafe]`, found walking up from the current folder).
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// Override a rule's or group's severity: `RULE=error|warning|off` (repeatable).
+        #[arg(long, value_name = "RULE=LEVEL")]
+        severity: Vec<String>,
     },
     /// Print the schema the migrations build.
     Schema {
@@ -181,16 +219,47 @@ fn run(command: Command) -> Result<(String, u8), String> {
         }
         Command::Rollback {
             target,
+            image,
+            image_config,
+            k8s,
+            namespace,
+            context,
+            container,
+            to_revision,
             from,
             applied,
             format,
             diff,
+            config,
+            severity,
         } => {
+            let k8s_only = [
+                ("--namespace", namespace.is_some()),
+                ("--context", context.is_some()),
+                ("--container", container.is_some()),
+                ("--to-revision", to_revision.is_some()),
+            ];
+            if k8s.is_none()
+                && let Some((flag, _)) = k8s_only.iter().find(|(_, given)| *given)
+            {
+                return Err(format!("{flag} goes with --k8s deployment/NAME"));
+            }
             let request = RollbackRequest {
                 cwd,
                 target,
+                image,
+                image_config,
+                k8s: k8s.map(|deployment| K8sTarget {
+                    deployment,
+                    namespace,
+                    context,
+                    container,
+                    to_revision,
+                }),
                 from,
                 applied,
+                config,
+                severity,
             };
             let outcome = rollsafe::app::rollback::run(&request)?;
             let code = match outcome.report.verdict {
@@ -287,6 +356,8 @@ fn render_rollback(outcome: &RollbackOutcome, format: FormatArg, diff: bool) -> 
         target: &outcome.target,
         target_commit: outcome.target_commit.as_deref(),
         now: &outcome.now_label,
+        deploy: outcome.deploy.as_ref(),
+        trust_code_search: outcome.trust_code_search,
     };
     let rec = report::rollback::recommend(report, project, &outcome.target);
     let mut text = match format {

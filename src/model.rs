@@ -678,6 +678,10 @@ pub struct Migration {
     /// project); migrations of different histories never see each other's schema.
     pub history: String,
     pub parents: Vec<String>,
+    /// Ids of the migrations this one stands for (a Django squash's `replaces`): a database that
+    /// applied all of them has this one applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
     pub statements: Vec<Statement>,
     pub changes: Vec<Change>,
     pub overrides: Vec<Override>,
@@ -704,6 +708,7 @@ impl Migration {
             path,
             history: String::new(),
             parents: Vec::new(),
+            replaces: Vec::new(),
             statements: Vec::new(),
             changes: Vec::new(),
             overrides: Vec::new(),

@@ -73,26 +73,63 @@ impl FileSource for Blobs {
     }
 }
 
+/// Which part of a revision to read, and how: the same settings as the working tree's.
+#[derive(Debug, Clone, Default)]
+pub struct RevisionScope {
+    /// The project root relative to the repository root (`""`: the repository root); paths
+    /// of the project are relative to it, as in the working tree.
+    pub under: String,
+    pub discover: discover::Options,
+    pub sql: SqlOptions,
+}
+
+impl RevisionScope {
+    /// The path relative to the project root of repository path `p`, when it is under it and
+    /// not excluded.
+    fn relative<'p>(&self, p: &'p str) -> Option<&'p str> {
+        let rel = if self.under.is_empty() {
+            p
+        } else {
+            p.strip_prefix(self.under.as_str())?.strip_prefix('/')?
+        };
+        let in_roots = self.discover.roots.is_empty()
+            || self.discover.roots.iter().any(|r| {
+                let r = r.trim_end_matches('/');
+                r.is_empty() || rel == r || rel.starts_with(&format!("{r}/"))
+            });
+        let excluded = self.discover.exclude.as_ref().is_some_and(|ex| {
+            ex.is_match(rel) || rel.match_indices('/').any(|(i, _)| ex.is_match(&rel[..i]))
+        });
+        (in_roots && !excluded).then_some(rel)
+    }
+}
+
 impl Project {
     /// Reads every migration tracked at commit `sha`, without checking anything out.
     pub fn load_at_revision(
         repo: &crate::git::Repo,
         sha: &str,
     ) -> Result<Project, crate::git::GitError> {
-        let paths = repo.ls_tree(sha)?;
+        Project::load_at_revision_in(repo, sha, &RevisionScope::default())
+    }
+
+    /// Reads the migrations tracked at commit `sha` under `scope`, as
+    /// [`Project::load_configured`] reads the working tree.
+    pub fn load_at_revision_in(
+        repo: &crate::git::Repo,
+        sha: &str,
+        scope: &RevisionScope,
+    ) -> Result<Project, crate::git::GitError> {
+        let root = if scope.under.is_empty() {
+            repo.root.clone()
+        } else {
+            repo.root.join(&scope.under)
+        };
+        let listed = repo.ls_tree(sha)?;
+        let paths: Vec<&str> = listed.iter().filter_map(|p| scope.relative(p)).collect();
         let venvs: Vec<&str> = paths
             .iter()
             .filter_map(|p| p.strip_suffix("/pyvenv.cfg"))
-            .collect();
-        let files: Vec<SqlFile> = paths
-            .iter()
-            .filter(|p| {
-                let mut dirs: Vec<&str> = p.split('/').collect();
-                dirs.pop();
-                !dirs.iter().any(|d| discover::is_excluded_dir(d))
-                    && !venvs.iter().any(|v| p.starts_with(&format!("{v}/")))
-            })
-            .filter_map(|p| discover::classify_sql(&repo.root.join(p), p))
             .collect();
         let kept: Vec<String> = paths
             .iter()
@@ -100,8 +137,13 @@ impl Project {
                 let mut dirs: Vec<&str> = p.split('/').collect();
                 dirs.pop();
                 !dirs.iter().any(|d| discover::is_excluded_dir(d))
+                    && !venvs.iter().any(|v| p.starts_with(&format!("{v}/")))
             })
-            .cloned()
+            .map(|p| p.to_string())
+            .collect();
+        let files: Vec<SqlFile> = kept
+            .iter()
+            .filter_map(|p| discover::classify_sql(&root.join(p), p))
             .collect();
         let mut wanted: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
         // Alembic: the ini files first (they say where the revisions are), then the revisions.
@@ -110,7 +152,7 @@ impl Project {
             .filter(|p| p.ends_with("alembic.ini"))
             .cloned()
             .collect();
-        let ini_blobs = repo.read_blobs(sha, &inis)?;
+        let ini_blobs = read_blobs_under(repo, sha, &scope.under, &inis)?;
         let envs = crate::frontend::alembic::find_envs(&kept, &|rel: &str| {
             ini_blobs
                 .get(rel)
@@ -128,10 +170,10 @@ impl Project {
                 .filter(|f| crate::frontend::django::is_migration_path(f))
                 .cloned(),
         );
-        let mut blobs = repo.read_blobs(sha, &wanted)?;
+        let mut blobs = read_blobs_under(repo, sha, &scope.under, &wanted)?;
         blobs.extend(ini_blobs);
         let blobs = Blobs(blobs);
-        let mut p = Project::from_sql_files(&repo.root, files, &blobs);
+        let mut p = Project::from_sql_files_with(&root, files, &blobs, &scope.sql);
         p.add_alembic(&kept, &|rel: &str| blobs.0.get(rel).cloned());
         p.add_django(&kept, &|rel: &str| blobs.0.get(rel).cloned());
         Ok(p)
@@ -493,6 +535,25 @@ fn remap(issue: crate::graph::GraphIssue, idx: &[usize]) -> crate::graph::GraphI
             nodes: nodes.into_iter().map(|n| idx[n]).collect(),
         },
     }
+}
+
+/// The blobs of `rels` (relative to the project root `under`) at `sha`, keyed by `rels`.
+fn read_blobs_under(
+    repo: &crate::git::Repo,
+    sha: &str,
+    under: &str,
+    rels: &[String],
+) -> Result<std::collections::HashMap<String, Vec<u8>>, crate::git::GitError> {
+    if under.is_empty() {
+        return repo.read_blobs(sha, rels);
+    }
+    let full: Vec<String> = rels.iter().map(|r| format!("{under}/{r}")).collect();
+    let mut blobs = repo.read_blobs(sha, &full)?;
+    Ok(rels
+        .iter()
+        .zip(&full)
+        .filter_map(|(r, f)| blobs.remove(f).map(|b| (r.clone(), b)))
+        .collect())
 }
 
 thread_local! {

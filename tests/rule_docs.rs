@@ -3,10 +3,14 @@
 
 mod common;
 
-use common::{page_examples, write_alembic_example, write_django_example, write_sql_example};
-use rollsafe::lint::{self, Settings};
+use common::{
+    RuleExample, example_file_path, page_examples, write_alembic_example, write_django_example,
+    write_sql_example,
+};
+use rollsafe::lint::{self, LintResult, Settings};
 use rollsafe::project::Project;
 use rollsafe::rules::{Rule, Severity};
+use std::path::Path;
 
 const SECTIONS: &[&str] = &[
     "## What it flags",
@@ -59,20 +63,9 @@ fn every_sql_example_behaves_as_documented() {
             if !(ex.section == "Bad" || ex.section == "Good") {
                 continue;
             }
-            let dir = tempfile::tempdir().expect("temp dir");
-            let files = &ex.files;
-            let last = match ex.lang.as_str() {
-                "sql" => write_sql_example(dir.path(), files, None),
-                "mysql" => write_sql_example(dir.path(), files, Some("mysql")),
-                "sqlite" => write_sql_example(dir.path(), files, Some("sqlite")),
-                "python" if files.iter().any(|(n, _)| n.contains("/migrations/")) => {
-                    write_django_example(dir.path(), files)
-                }
-                "python" => write_alembic_example(dir.path(), files),
-                _ => continue,
+            let Some((project, result, last)) = run_example(&ex) else {
+                continue;
             };
-            let project = Project::load(dir.path());
-            let result = lint::lint(&project, &Settings::default(), |_| true);
             let fired_in_last = result.findings.iter().any(|f| {
                 f.rule == *rule
                     && f.suppressed.is_none()
@@ -120,6 +113,62 @@ fn every_sql_example_behaves_as_documented() {
         checked >= 2 * Rule::ALL.len(),
         "only {checked} examples checked"
     );
+}
+
+/// Writes an example's files into `dir` as its language's project; the last file's path.
+/// `None` for a language no frontend reads.
+fn write_example(dir: &Path, lang: &str, files: &[(String, String)]) -> Option<String> {
+    Some(match lang {
+        "sql" => write_sql_example(dir, files, None),
+        "mysql" => write_sql_example(dir, files, Some("mysql")),
+        "sqlite" => write_sql_example(dir, files, Some("sqlite")),
+        "python" if files.iter().any(|(n, _)| n.contains("/migrations/")) => {
+            write_django_example(dir, files)
+        }
+        "python" => write_alembic_example(dir, files),
+        _ => return None,
+    })
+}
+
+/// Runs one example: a plain one is linted; a pull-request one (with a `change:` line) is
+/// committed as the base on `main`, changed on a branch, and checked with
+/// `check --changed-since main`. Returns the project, the result and the file the example is
+/// about (the last file written, or the last one deleted).
+fn run_example(ex: &RuleExample) -> Option<(Project, LintResult, String)> {
+    let Some(change) = &ex.change else {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let last = write_example(dir.path(), &ex.lang, &ex.files)?;
+        let project = Project::load(dir.path());
+        let result = lint::lint(&project, &Settings::default(), |_| true);
+        return Some((project, result, last));
+    };
+    let dir = common::git_repo();
+    let (base, added) = ex.files.split_at(change.base);
+    let mut last = write_example(dir.path(), &ex.lang, base)?;
+    common::commit_all(dir.path(), "base");
+    common::git(dir.path(), &["checkout", "-qb", "change"]);
+    for name in &change.deleted {
+        let path = example_file_path(&ex.lang, name);
+        std::fs::remove_file(dir.path().join(&path))
+            .unwrap_or_else(|e| panic!("{}: cannot delete {path}: {e}", ex.origin));
+        last = path;
+    }
+    if !added.is_empty() {
+        last = write_example(dir.path(), &ex.lang, added)?;
+    }
+    common::git(dir.path(), &["add", "-A"]);
+    common::git(
+        dir.path(),
+        &["commit", "-q", "--allow-empty", "-m", "change"],
+    );
+    let request = rollsafe::app::check::CheckRequest {
+        cwd: dir.path().to_path_buf(),
+        changed_since: Some("main".to_string()),
+        ..Default::default()
+    };
+    let outcome = rollsafe::app::check::run(&request)
+        .unwrap_or_else(|e| panic!("{}: check --changed-since main: {e}", ex.origin));
+    Some((outcome.project, outcome.result, last))
 }
 
 /// The README's rules table lists exactly what `rollsafe rules` prints, in the same order.

@@ -1,8 +1,9 @@
 //! `rollsafe check`: lint the migrations of a project, or of the paths and changes asked for.
 
+mod gate;
+
 use crate::config::{self, Config, Loaded};
 use crate::discover;
-use crate::git::Repo;
 use crate::lint::{self, LintResult, Settings};
 use crate::project::Project;
 use crate::rules::Severity;
@@ -48,32 +49,41 @@ pub fn run(req: &CheckRequest) -> Result<CheckOutcome, String> {
     let root = resolve_root(req, loaded.as_ref())?;
     let settings = settings(&cfg, &req.severity)?;
     let wanted = named_paths(req, &root)?;
-    let changed = match &req.changed_since {
-        Some(rev) => Some(changed_paths(rev, &root)?),
-        None => None,
-    };
     let opts = discover::Options {
         roots: cfg.roots.iter().map(|r| r.path.clone()).collect(),
         exclude: (!cfg.exclude.is_empty()).then(|| cfg.exclude_set()),
     };
-    let project = Project::load_configured(&root, &opts, &cfg.sql_options());
+    let mut project = Project::load_configured(&root, &opts, &cfg.sql_options());
+    let gate = match &req.changed_since {
+        Some(rev) => Some(gate::against_base(rev, &root, &project, &opts, &cfg)?),
+        None => None,
+    };
     let history_only = baseline_mask(&project, &cfg, req.baseline.as_deref());
     let selected = |i: usize| {
         if history_only[i] {
             return false;
         }
-        let path = &project.migrations[i].path;
-        if let Some(changed) = &changed
-            && !changed.iter().any(|c| c == path)
+        if let Some(g) = &gate
+            && !g.reported.contains(&i)
         {
             return false;
         }
+        let path = &project.migrations[i].path;
         wanted.is_empty()
             || wanted
                 .iter()
                 .any(|w| w.is_empty() || path == w || path.starts_with(&format!("{w}/")))
     };
-    let result = lint::lint(&project, &settings, selected);
+    let against = gate.as_ref().map(|g| lint::Against {
+        migrations: &g.ahead,
+        breakages: &g.breakages,
+    });
+    let mut result = lint::lint_against(&project, &settings, selected, against.as_ref());
+    if let Some(g) = gate {
+        for (removed, diagnostics) in g.removals {
+            lint::add_removed(&mut project, &mut result, &settings, &removed, diagnostics);
+        }
+    }
     Ok(CheckOutcome { project, result })
 }
 
@@ -133,32 +143,6 @@ fn named_paths(req: &CheckRequest, root: &Path) -> Result<Vec<String>, String> {
         wanted.push(discover::relative(root, &abs));
     }
     Ok(wanted)
-}
-
-/// `--changed-since REV`: the files changed since the merge base, relative to the root.
-fn changed_paths(rev: &str, root: &Path) -> Result<Vec<String>, String> {
-    let repo = Repo::discover(root).map_err(|e| format!("--changed-since {rev}: {e}"))?;
-    if repo.resolve(rev).map_err(|e| e.to_string())?.is_none() {
-        return Err(format!(
-            "--changed-since: {}",
-            super::unknown_revision(&repo, rev)
-        ));
-    }
-    let base = repo
-        .merge_base(rev)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("--changed-since {rev}: no merge base with HEAD"))?;
-    let repo_root = repo.root.canonicalize().unwrap_or(repo.root.clone());
-    let files = repo.changed_since(&base).map_err(|e| e.to_string())?;
-    Ok(files
-        .into_iter()
-        .filter_map(|f| {
-            let abs = repo_root.join(&f);
-            abs.strip_prefix(root)
-                .ok()
-                .map(|_| discover::relative(root, &abs))
-        })
-        .collect())
 }
 
 /// Migrations at or before a baseline id (per configured root, or global) are history only.

@@ -3,6 +3,7 @@
 //! Errors are messages for the user that say what went wrong and what to do.
 
 pub mod check;
+pub mod deploy;
 pub mod rollback;
 pub mod schema;
 

@@ -81,6 +81,9 @@ pub fn render_check(project: &Project, result: &LintResult) -> String {
         .flat_map(|h| h.order.iter().copied())
         .collect();
     order.dedup();
+    // Migrations of no history: those a change removes (`check --changed-since`).
+    let in_history: std::collections::BTreeSet<usize> = order.iter().copied().collect();
+    order.extend((0..project.migrations.len()).filter(|i| !in_history.contains(i)));
     for mi in order.into_iter().filter(|&i| result.selected[i]) {
         let m = &project.migrations[mi];
         files.insert(m.path.as_str());

@@ -21,6 +21,21 @@ pub struct Breakage {
     pub impact: String,
 }
 
+/// A migration that the base of a change has and the change removes (a revert): databases
+/// deployed from the base applied it.
+pub struct Removal<'a> {
+    /// The migration as the base has it.
+    pub migration: &'a Migration,
+    /// How the base is named (`main`).
+    pub base: &'a str,
+    /// What the code after the change meets where it was applied: code written against the
+    /// schema without it, the database with it.
+    pub breakages: Vec<&'a Breakage>,
+    /// Whether it is a head of its history at the base (for Alembic, the revision databases
+    /// deployed from the base are at).
+    pub head: bool,
+}
+
 /// A finding as a rule reports it, before configuration decides its severity and overrides
 /// whether it is waived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +132,8 @@ pub struct RuleMeta {
 /// - `compare`: a schema comparison (`fn check(&Comparison, &mut Vec<Breakage>)`);
 /// - `migration`: one migration as read (`fn check(&Migration, &mut Vec<Diagnostic>)`);
 /// - `overrides`: a migration's overrides, once the other rules' findings are waived or not
-///   (`fn check(&Migration, used: &[bool], &mut Vec<Diagnostic>)`).
+///   (`fn check(&Migration, used: &[bool], &mut Vec<Diagnostic>)`);
+/// - `removal`: a migration a change removes (`fn check(&Removal, &mut Vec<Diagnostic>)`).
 macro_rules! declare_rules {
     ($($variant:ident => $module:ident ($input:ident),)*) => {
         $(mod $module;)*
@@ -153,6 +169,15 @@ macro_rules! declare_rules {
                 }
             }
 
+            /// Adds this rule's findings about a migration a change removes (other rules add
+            /// nothing).
+            #[allow(unused_variables)]
+            pub fn check_removal(self, r: &Removal, out: &mut Vec<Diagnostic>) {
+                match self {
+                    $(Rule::$variant => when_input!($input, removal, $module::check(r, out)),)*
+                }
+            }
+
             /// Adds this rule's findings about a migration's overrides; `used[i]` says whether
             /// override `i` waived a finding (other rules add nothing).
             #[allow(unused_variables)]
@@ -174,6 +199,9 @@ macro_rules! when_input {
         $call
     };
     (overrides, overrides, $call:expr) => {
+        $call
+    };
+    (removal, removal, $call:expr) => {
         $call
     };
     ($input:ident, $served:ident, $call:expr) => {
@@ -202,6 +230,7 @@ declare_rules! {
     OverrideWithoutReason => override_without_reason (overrides),
     UnusedOverride => unused_override (overrides),
     MigrationGraph => migration_graph (migration),
+    RemovedMigration => removed_migration (removal),
 }
 
 impl Rule {

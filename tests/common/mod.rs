@@ -232,6 +232,19 @@ pub struct RuleExample {
     /// The files the block holds, from its `-- file: NAME` (SQL) or `# file: NAME` (Python)
     /// lines, each with the lines up to the next.
     pub files: ExampleFiles,
+    /// A pull-request example: the files before a `-- change:` (`# change:`) line are the base
+    /// branch, the change deletes what the line names (`-- change: delete NAME`) and adds the
+    /// files after it.
+    pub change: Option<ExampleChange>,
+}
+
+/// What a pull-request example changes on its base.
+#[derive(Debug, Clone, Default)]
+pub struct ExampleChange {
+    /// How many of the example's files the base has.
+    pub base: usize,
+    /// Files of the base the change deletes.
+    pub deleted: Vec<String>,
 }
 
 /// An example's files: (name, text).
@@ -239,37 +252,56 @@ pub type ExampleFiles = Vec<(String, String)>;
 
 /// The code blocks of a rule page's text (`page`: its name, for `origin`).
 pub fn page_examples(page: &str, text: &str) -> Vec<RuleExample> {
+    struct Block {
+        lang: String,
+        start: usize,
+        files: ExampleFiles,
+        change: Option<ExampleChange>,
+    }
     let mut out = Vec::new();
     let mut section = String::new();
-    let mut block: Option<(String, usize, ExampleFiles)> = None;
+    let mut block: Option<Block> = None;
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
-        if let Some((lang, start, mut files)) = block.take() {
+        if let Some(mut b) = block.take() {
             if t.starts_with("```") {
                 out.push(RuleExample {
-                    origin: format!("rules/{page}.md line {start}"),
+                    origin: format!("rules/{page}.md line {}", b.start),
                     section: section.clone(),
-                    lang,
-                    files,
+                    lang: b.lang,
+                    files: b.files,
+                    change: b.change,
                 });
                 continue;
             }
-            let marker = if lang == "python" {
-                "# file:"
-            } else {
-                "-- file:"
-            };
-            if let Some(name) = t.strip_prefix(marker) {
-                files.push((name.trim().to_string(), String::new()));
-            } else if let Some((_, body)) = files.last_mut() {
+            let comment = if b.lang == "python" { "#" } else { "--" };
+            let marker = |word: &str| t.strip_prefix(&format!("{comment} {word}:"));
+            if let Some(name) = marker("file") {
+                b.files.push((name.trim().to_string(), String::new()));
+            } else if let Some(what) = marker("change") {
+                let change = b.change.get_or_insert_with(|| ExampleChange {
+                    base: b.files.len(),
+                    deleted: Vec::new(),
+                });
+                if let Some(names) = what.trim().strip_prefix("delete ") {
+                    change
+                        .deleted
+                        .extend(names.split(',').map(|n| n.trim().to_string()));
+                }
+            } else if let Some((_, body)) = b.files.last_mut() {
                 body.push_str(line);
                 body.push('\n');
             }
-            block = Some((lang, start, files));
+            block = Some(b);
         } else if let Some(h) = line.strip_prefix("## ") {
             section = h.trim().to_string();
         } else if let Some(lang) = t.strip_prefix("```") {
-            block = Some((lang.trim().to_string(), i + 1, Vec::new()));
+            block = Some(Block {
+                lang: lang.trim().to_string(),
+                start: i + 1,
+                files: Vec::new(),
+                change: None,
+            });
         }
     }
     out
@@ -347,4 +379,20 @@ pub fn write_django_example(dir: &Path, files: &[(String, String)]) -> String {
         last = name.clone();
     }
     last
+}
+
+/// Where the `write_*_example` function for `lang` puts the example file `name`.
+pub fn example_file_path(lang: &str, name: &str) -> String {
+    let engine = match lang {
+        "mysql" | "sqlite" => Some(lang),
+        _ => None,
+    };
+    match lang {
+        "python" if name.contains("/migrations/") => name.to_string(),
+        "python" => format!("migrations/versions/{name}"),
+        _ => match (engine, name.strip_suffix(".sql")) {
+            (Some(e), Some(stem)) => format!("db/migration/{stem}.{e}.sql"),
+            _ => format!("db/migration/{name}"),
+        },
+    }
 }

@@ -625,7 +625,12 @@ fn run_sequence(conn: &mut Conn, seed: u64, index: u64) -> Tally {
     if let Some((t, failures)) = rollback {
         let now = Side::all(&project, "now");
         let target = side_up_to(&now, history.order[t], format!("V{}", t + 1));
-        let verdict = match rollsafe::rollback::analyse(&target, &now).verdict {
+        let report = rollsafe::rollback::analyse(&target, &now);
+        // A safe verdict that lists warnings (a CHECK or foreign key the old code may violate)
+        // has said what may break: it counts as flagged.
+        let warned = report.warnings().next().is_some();
+        let verdict = match report.verdict {
+            rollsafe::rollback::VerdictKind::Safe if warned => Verdict::Contract,
             rollsafe::rollback::VerdictKind::Safe => Verdict::Expand,
             rollsafe::rollback::VerdictKind::Unsafe => Verdict::Contract,
             rollsafe::rollback::VerdictKind::Unknown => Verdict::Opaque,

@@ -256,6 +256,7 @@ pub fn build(parsed: Vec<Parsed>, history: &str) -> Vec<Migration> {
         );
         m.history = history.to_string();
         m.parents = parents[i].clone();
+        m.replaces = p.replaces.clone();
         m.id_span = p.id_span;
         m.issues = p.issues.clone();
         let text: &str = &p.source;

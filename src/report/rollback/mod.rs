@@ -1,14 +1,17 @@
 //! Rendering a rollback verdict, and the runbook recommendation that goes with it.
 
-use super::Locator;
+mod human;
+mod json;
+
+pub use human::render_human;
+pub use json::render_json;
+
+use crate::app::deploy::DeployIdentity;
 use crate::model::{Downgrade, Migration};
 use crate::project::Project;
 use crate::rollback::{Report, VerdictKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt::Write;
-
-pub const JSON_VERSION: u32 = 1;
 
 /// What to do, following the runbooks teams use.
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +70,13 @@ pub fn recommend(report: &Report, now: &Project, target_label: &str) -> Recommen
                         .to_string(),
                 );
             }
+            let warnings = report.warnings().count();
+            if warnings > 0 {
+                rec.steps.push(format!(
+                    "the {warnings} warning(s) above fail only writes of rows the new constraints \
+                     reject: after rolling back, watch the app's errors for constraint violations"
+                ));
+            }
         }
         VerdictKind::Unknown => {
             rec.summary = format!(
@@ -106,7 +116,34 @@ pub fn recommend(report: &Report, now: &Project, target_label: &str) -> Recommen
             downgrade_commands(report, now, &mut rec);
         }
     }
+    code_search_steps(report, target_label, &mut rec);
     rec
+}
+
+/// What the code search means for the verdict: discounted breakages, or the setting that
+/// would discount them.
+fn code_search_steps(report: &Report, target_label: &str, rec: &mut Recommendation) {
+    let unnamed = report
+        .errors()
+        .filter(|b| b.evidence.as_ref().is_some_and(|e| e.proves_unused()))
+        .count();
+    if unnamed == 0 {
+        return;
+    }
+    let discounted = report.errors().filter(|b| !b.counted).count();
+    if discounted > 0 {
+        rec.steps.push(format!(
+            "{discounted} breakage(s) are not counted because the code at {target_label} never \
+             names the object ([rollback] trust_code_search = true); code that builds names at \
+             run time is not seen by that search"
+        ));
+    } else {
+        rec.steps.push(format!(
+            "{unnamed} breakage(s) concern objects the code at {target_label} never names; if no \
+             code builds those names at run time, `[rollback] trust_code_search = true` stops \
+             them from counting"
+        ));
+    }
 }
 
 fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) {
@@ -256,276 +293,13 @@ fn destroy_warnings(ahead: &[&crate::rollback::Ahead], rec: &mut Recommendation)
     }
 }
 
-fn verdict_word(v: VerdictKind) -> &'static str {
-    match v {
-        VerdictKind::Safe => "SAFE",
-        VerdictKind::Unsafe => "UNSAFE",
-        VerdictKind::Unknown => "UNKNOWN",
-    }
-}
-
+/// How the sides are named in the report.
 pub struct Labels<'a> {
     pub target: &'a str,
     pub target_commit: Option<&'a str>,
     pub now: &'a str,
-}
-
-pub fn render_human(
-    report: &Report,
-    now: &Project,
-    labels: &Labels,
-    rec: &Recommendation,
-    color: bool,
-) -> String {
-    let paint = |code: &str, s: &str| {
-        if color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    };
-    let mut out = String::new();
-    let word = verdict_word(report.verdict);
-    let colored = match report.verdict {
-        VerdictKind::Safe => paint("1;32", word),
-        VerdictKind::Unsafe => paint("1;31", word),
-        VerdictKind::Unknown => paint("1;33", word),
-    };
-    let _ = writeln!(out, "rollback to {}: {colored}", labels.target);
-    let _ = writeln!(
-        out,
-        "  target: {}{}   now: {}",
-        labels.target,
-        labels
-            .target_commit
-            .map(|c| format!(" ({})", &c[..c.len().min(12)]))
-            .unwrap_or_default(),
-        labels.now
-    );
-    out.push('\n');
-
-    let mut locators: BTreeMap<usize, Locator> = BTreeMap::new();
-    let mut loc = |mi: usize, span| {
-        let m = &now.migrations[mi];
-        let l = locators
-            .entry(mi)
-            .or_insert_with(|| Locator::new(m))
-            .locate(span);
-        format!("{}:{}", m.path, l.line)
-    };
-
-    if report.ahead.is_empty() {
-        let _ = writeln!(out, "No migrations are ahead of {}.", labels.target);
-    } else {
-        let _ = writeln!(
-            out,
-            "{} migration{} ahead of {} (in the order they were applied):",
-            report.ahead.len(),
-            if report.ahead.len() == 1 { "" } else { "s" },
-            labels.target
-        );
-        for a in &report.ahead {
-            let mut dg = format!("downgrade: {}", a.downgrade.kind);
-            if !a.downgrade.destroys.is_empty() {
-                dg.push_str(&format!(", destroys {}", a.downgrade.destroys.join(", ")));
-            }
-            let _ = writeln!(out, "  {}  ({dg})", a.path);
-        }
-    }
-    if !report.breakages.is_empty() {
-        let _ = writeln!(out, "\nWhat breaks the code at {}:", labels.target);
-        for b in &report.breakages {
-            let m = &now.migrations[b.migration];
-            let _ = writeln!(
-                out,
-                "  - code at {} {}; {} in {} [{}]",
-                labels.target,
-                b.breakage.impact,
-                b.breakage.message,
-                loc(b.migration, b.span),
-                b.breakage.rule
-            );
-            if let Some(reason) = &b.overridden {
-                let _ = writeln!(
-                    out,
-                    "    overridden in {} (reason: {reason}); an override accepts the break, it \
-                     does not make the rollback safe",
-                    m.name
-                );
-            }
-        }
-    }
-    if !report.opaque.is_empty() {
-        let _ = writeln!(out, "\nChanges rollsafe cannot judge (review them):");
-        for o in &report.opaque {
-            let _ = writeln!(out, "  - {}: {}", loc(o.migration, o.span), o.reason);
-        }
-    }
-    if !report.unread.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nFolders rollsafe could not read (their migrations are not counted):"
-        );
-        for u in &report.unread {
-            let _ = writeln!(out, "  - {u}");
-        }
-    }
-    if !report.edited.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nEdited since {} (not re-applied, so the edits never reached the database):",
-            labels.target
-        );
-        for e in &report.edited {
-            let _ = writeln!(out, "  - {e}");
-        }
-    }
-    let _ = writeln!(out, "\nRecommendation: {}", rec.summary);
-    for s in &rec.steps {
-        let _ = writeln!(out, "  - {s}");
-    }
-    for c in &rec.commands {
-        let _ = writeln!(out, "      $ {c}");
-    }
-    for w in &rec.warnings {
-        let _ = writeln!(out, "  {} {w}", paint("1;33", "warning:"));
-    }
-    out
-}
-
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    version: u32,
-    tool: &'static str,
-    tool_version: &'static str,
-    verdict: VerdictKind,
-    target: JsonSide<'a>,
-    now: JsonSide<'a>,
-    ahead: Vec<JsonAhead<'a>>,
-    breakages: Vec<JsonBreakage<'a>>,
-    opaque: Vec<JsonOpaque<'a>>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    unread: &'a [String],
-    edited: &'a [String],
-    recommendation: &'a Recommendation,
-}
-
-#[derive(Serialize)]
-struct JsonSide<'a> {
-    spec: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    commit: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonAhead<'a> {
-    id: &'a str,
-    name: &'a str,
-    path: &'a str,
-    downgrade: &'a crate::rollback::DowngradeInfo,
-}
-
-#[derive(Serialize)]
-struct JsonBreakage<'a> {
-    rule: &'static str,
-    migration: &'a str,
-    path: &'a str,
-    line: usize,
-    column: usize,
-    object: &'a str,
-    message: &'a str,
-    impact: String,
-    overridden: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    override_reason: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonOpaque<'a> {
-    migration: &'a str,
-    path: &'a str,
-    line: usize,
-    column: usize,
-    reason: &'a str,
-}
-
-pub fn render_json(
-    report: &Report,
-    now: &Project,
-    labels: &Labels,
-    rec: &Recommendation,
-) -> String {
-    let mut locators: BTreeMap<usize, Locator> = BTreeMap::new();
-    let mut locate = |mi: usize, span| {
-        let m = &now.migrations[mi];
-        locators
-            .entry(mi)
-            .or_insert_with(|| Locator::new(m))
-            .locate(span)
-    };
-    let breakages = report
-        .breakages
-        .iter()
-        .map(|b| {
-            let m = &now.migrations[b.migration];
-            let l = locate(b.migration, b.span);
-            JsonBreakage {
-                rule: b.breakage.rule.name(),
-                migration: &m.id,
-                path: &m.path,
-                line: l.line,
-                column: l.column,
-                object: &b.breakage.object,
-                message: &b.breakage.message,
-                impact: format!("code at {} {}", labels.target, b.breakage.impact),
-                overridden: b.overridden.is_some(),
-                override_reason: b.overridden.as_deref(),
-            }
-        })
-        .collect();
-    let opaque = report
-        .opaque
-        .iter()
-        .map(|o| {
-            let m = &now.migrations[o.migration];
-            let l = locate(o.migration, o.span);
-            JsonOpaque {
-                migration: &m.id,
-                path: &m.path,
-                line: l.line,
-                column: l.column,
-                reason: &o.reason,
-            }
-        })
-        .collect();
-    let doc = JsonReport {
-        version: JSON_VERSION,
-        tool: "rollsafe",
-        tool_version: env!("CARGO_PKG_VERSION"),
-        verdict: report.verdict,
-        target: JsonSide {
-            spec: labels.target,
-            commit: labels.target_commit,
-        },
-        now: JsonSide {
-            spec: labels.now,
-            commit: None,
-        },
-        ahead: report
-            .ahead
-            .iter()
-            .map(|a| JsonAhead {
-                id: &a.id,
-                name: &a.name,
-                path: &a.path,
-                downgrade: &a.downgrade,
-            })
-            .collect(),
-        breakages,
-        opaque,
-        unread: &report.unread,
-        edited: &report.edited,
-        recommendation: rec,
-    };
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    /// The image (and rollout revision) the target came from.
+    pub deploy: Option<&'a DeployIdentity>,
+    /// `[rollback] trust_code_search`.
+    pub trust_code_search: bool,
 }
