@@ -174,7 +174,7 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
             if !missing.is_empty() {
                 rec.warnings.push(format!(
                     "no working downgrade() in {}: `alembic downgrade` fails or restores nothing there",
-                    missing.join(", ")
+                    which(&missing, n)
                 ));
             }
             destroy_warnings(&ahead, rec);
@@ -198,7 +198,7 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
             if !missing.is_empty() {
                 rec.warnings.push(format!(
                     "irreversible migrations (RunPython without reverse_code, RunSQL without reverse_sql): {}",
-                    missing.join(", ")
+                    which(&missing, n)
                 ));
             }
             destroy_warnings(&ahead, rec);
@@ -227,7 +227,7 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
                 } else {
                     rec.warnings.push(format!(
                         "Flyway has no undo migration for {}: write U<version>__… scripts or roll forward",
-                        missing.join(", ")
+                        which(&missing, n)
                     ));
                 }
             }
@@ -271,13 +271,23 @@ fn downgrade_commands(report: &Report, now: &Project, rec: &mut Recommendation) 
         if !missing.is_empty() && tool_of(first) != Tool::Flyway {
             rec.warnings.push(format!(
                 "no working downgrade for {}: downgrading cannot restore what they removed",
-                missing.join(", ")
+                which(&missing, n)
             ));
         }
         destroy_warnings(&ahead, rec);
     }
     rec.commands
         .dedup_by(|a, b| a == b && !a.contains("rollback"));
+}
+
+/// The migrations a warning is about: their names, or "all N migrations ahead" when that is all
+/// of them (the list of migrations ahead follows the recommendation).
+fn which(missing: &[&str], ahead: usize) -> String {
+    if missing.len() == ahead && ahead > 1 {
+        format!("all {ahead} migrations ahead")
+    } else {
+        missing.join(", ")
+    }
 }
 
 /// Warns about each downgrade that would destroy data.
