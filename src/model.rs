@@ -596,13 +596,16 @@ fn mat(materialized: bool) -> &'static str {
     if materialized { "materialized " } else { "" }
 }
 
-/// `compat: breaking (reason: …)` written on or above a statement.
+/// `compat: breaking (reason: …; approved-by: @handle)` written on or above a statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Override {
     /// The span of the comment itself.
     pub span: Span,
     /// The reason text; `None` when missing or empty.
     pub reason: Option<String>,
+    /// The handles the signoff names, as written (`@user`, `@org/team`); empty: no signoff.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approved_by: Vec<String>,
 }
 
 /// One statement or operation of a migration, which may produce several changes (an
