@@ -30,6 +30,9 @@ pub struct Config {
     /// How `rollback` judges.
     #[serde(default)]
     pub rollback: RollbackConfig,
+    /// Who must sign off a `compat: breaking` override.
+    #[serde(default)]
+    pub overrides: OverridesConfig,
 }
 
 /// `[rollback]`.
@@ -41,6 +44,56 @@ pub struct RollbackConfig {
     /// run time (`f"{prefix}_users"`) is not seen by a text search.
     #[serde(default, alias = "trust-code-search")]
     pub trust_code_search: bool,
+}
+
+/// `[overrides]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OverridesConfig {
+    /// `off` (a reason is enough), `declared` (`approved-by` names an approver) or `github`
+    /// (and that approver approved the pull request).
+    #[serde(default)]
+    pub signoff: crate::signoff::Mode,
+    pub approvers: Option<ApproversConfig>,
+}
+
+/// `approvers = ["@team", "@person"]` or `approvers = "codeowners"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApproversConfig {
+    Handles(Vec<String>),
+    CodeOwners,
+}
+
+impl<'de> Deserialize<'de> for ApproversConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApproversConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"a list of handles (["@org/team", "@person"]) or "codeowners""#)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v == "codeowners" {
+                    Ok(ApproversConfig::CodeOwners)
+                } else {
+                    Err(E::custom(format!(
+                        r#"approvers = "{v}": expected "codeowners" or a list of handles (["@org/team", "@person"])"#
+                    )))
+                }
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut handles = Vec::new();
+                while let Some(h) = seq.next_element::<String>()? {
+                    handles.push(h);
+                }
+                Ok(ApproversConfig::Handles(handles))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -178,7 +231,57 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
             return Err((pat.clone(), format!("bad exclude pattern `{pat}`: {e}")));
         }
     }
-    Ok(())
+    validate_overrides(&c.overrides)
+}
+
+/// A signoff needs approvers; approvers are handles as GitHub writes them.
+fn validate_overrides(o: &OverridesConfig) -> Result<(), (String, String)> {
+    use crate::signoff::Mode;
+    match &o.approvers {
+        None if o.signoff != Mode::Off => Err((
+            "signoff".to_string(),
+            format!(
+                "[overrides] signoff = \"{}\" needs `approvers`: a list of handles \
+                 ([\"@org/team\", \"@person\"]) or \"codeowners\"",
+                o.signoff
+            ),
+        )),
+        Some(ApproversConfig::Handles(list)) if list.is_empty() => Err((
+            "approvers".to_string(),
+            "[overrides] approvers is empty: nobody could sign off an override; list handles \
+             ([\"@org/team\", \"@person\"]) or use \"codeowners\""
+                .to_string(),
+        )),
+        Some(ApproversConfig::Handles(list)) => match list.iter().find(|h| !is_handle(h)) {
+            Some(bad) => Err((
+                "approvers".to_string(),
+                format!(
+                    "[overrides] approvers: `{bad}` is not a handle; write `@person`, \
+                         `@org/team` or an e-mail address, as CODEOWNERS does"
+                ),
+            )),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// `@person`, `@org/team`, or an e-mail address: what CODEOWNERS accepts as an owner.
+fn is_handle(h: &str) -> bool {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    match h.strip_prefix('@') {
+        Some(rest) => match rest.split_once('/') {
+            Some((org, team)) => plain(org) && plain(team),
+            None => plain(rest),
+        },
+        None => h
+            .split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.')),
+    }
 }
 
 fn find_line(text: &str, needle: &str) -> Option<usize> {

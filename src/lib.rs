@@ -23,4 +23,5 @@ pub mod report;
 pub mod rollback;
 pub mod rules;
 pub mod schema;
+pub mod signoff;
 pub mod source;

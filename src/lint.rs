@@ -5,8 +5,9 @@ use crate::compare::{Comparison, is_widening};
 use crate::model::{Migration, Op, Span};
 use crate::project::Project;
 use crate::rules::Breakage;
-use crate::rules::{Diagnostic, Rule, Severity};
+use crate::rules::{Diagnostic, OverrideContext, Rule, Severity};
 use crate::schema::{ChangeRef, Event, EventKind, Schema};
+use crate::signoff::{Policy, Signoff};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -50,13 +51,20 @@ pub struct Finding {
     /// The reason of the override that waived this finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// The signoff of the override this finding is about: the one that covers it (whether it
+    /// waived it or not), or the one an override rule judges.
+    #[serde(skip)]
+    pub signoff: Option<Signoff>,
 }
 
-/// Which rules run, at which severity. Configuration (and later flags) fill this in.
+/// Which rules run, at which severity, and whose signoff an override needs. Configuration
+/// (and later flags) fill this in.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// Per-rule severity; `None` turns the rule off. Rules absent here use their default.
     pub severities: BTreeMap<Rule, Option<Severity>>,
+    /// `[overrides]`: the signoff an override needs to waive a finding.
+    pub signoff: Policy,
 }
 
 impl Settings {
@@ -75,6 +83,14 @@ pub struct LintResult {
     pub classes: Vec<Vec<ChangeClass>>,
     /// Migrations whose findings were asked for.
     pub selected: Vec<bool>,
+    /// Per reported migration (same index as [`Project::migrations`]), per override, its
+    /// signoff (empty for migrations not reported).
+    pub signoffs: Vec<Vec<Signoff>>,
+    /// What the run could not do as configured and how it went on instead (a signoff that
+    /// could not be verified on GitHub): said once, in every format.
+    pub notes: Vec<String>,
+    /// The configured `[overrides] signoff`, for rendering signoffs.
+    pub signoff_mode: crate::signoff::Mode,
 }
 
 impl LintResult {
@@ -157,6 +173,9 @@ pub fn lint_against(
         findings: Vec::new(),
         classes: vec![Vec::new(); n],
         selected: (0..n).map(&selected).collect(),
+        signoffs: vec![Vec::new(); n],
+        notes: Vec::new(),
+        signoff_mode: settings.signoff.mode,
     };
     for history in &project.histories {
         let mut schema = Schema::new();
@@ -173,7 +192,8 @@ pub fn lint_against(
             }
             result.classes[mi] = classify(m, mi, &step);
             if result.selected[mi] {
-                findings_for(m, mi, &step.breakages, settings, &mut result.findings);
+                result.signoffs[mi] =
+                    findings_for(m, mi, &step.breakages, settings, &mut result.findings);
             }
         }
     }
@@ -181,7 +201,7 @@ pub fn lint_against(
     for (mi, m) in project.migrations.iter().enumerate() {
         let in_history = project.histories.iter().any(|h| h.order.contains(&mi));
         if !in_history && result.selected[mi] {
-            findings_for(m, mi, &[], settings, &mut result.findings);
+            result.signoffs[mi] = findings_for(m, mi, &[], settings, &mut result.findings);
         }
     }
     // Replay order within a history (V9 before V10), histories by name.
@@ -246,14 +266,15 @@ fn classify(m: &Migration, mi: usize, step: &Step) -> Vec<ChangeClass> {
 }
 
 /// Turns one migration's breakages and what the migration rules find into findings, waived
-/// where an override with a reason covers them; then the override rules judge the overrides.
+/// where an override with a reason and an accepted signoff covers them; then the override rules
+/// judge the overrides. Returns each override's signoff.
 fn findings_for(
     m: &Migration,
     mi: usize,
     breakages: &[Breakage],
     settings: &Settings,
     out: &mut Vec<Finding>,
-) {
+) -> Vec<Signoff> {
     let mut diagnostics = Vec::new();
     for rule in Rule::ALL {
         rule.check_migration(m, &mut diagnostics);
@@ -271,30 +292,50 @@ fn findings_for(
             impact: Some(format!("the previous app version {}", b.impact)),
         });
     }
-    let mut used = vec![false; m.overrides.len()];
+    let signoffs: Vec<Signoff> = m
+        .overrides
+        .iter()
+        .map(|o| settings.signoff.judge(m, o))
+        .collect();
+    let mut applies = vec![false; m.overrides.len()];
     for d in diagnostics {
         let Some(severity) = settings.severity(d.rule) else {
             continue;
         };
-        let waiver = d
+        let cover = d
             .change
             .filter(|_| d.rule.waivable())
             .and_then(|ci| m.override_for(&m.changes[ci]))
             .and_then(|(oi, o)| o.reason.as_ref().map(|reason| (oi, reason)));
-        if let Some((oi, _)) = waiver {
-            used[oi] = true;
+        let mut f = finding(d, severity, mi, None);
+        if let Some((oi, reason)) = cover {
+            applies[oi] = true;
+            if signoffs[oi].accepted {
+                f.suppressed = Some(reason.clone());
+            }
+            f.signoff = Some(signoffs[oi].clone());
         }
-        out.push(finding(d, severity, mi, waiver.map(|(_, r)| r.clone())));
+        out.push(f);
     }
     let mut about_overrides = Vec::new();
+    let cx = OverrideContext {
+        migration: m,
+        applies: &applies,
+        signoffs: &signoffs,
+    };
     for rule in Rule::ALL {
-        rule.check_overrides(m, &used, &mut about_overrides);
+        rule.check_overrides(&cx, &mut about_overrides);
     }
     for d in about_overrides {
         if let Some(severity) = settings.severity(d.rule) {
-            out.push(finding(d, severity, mi, None));
+            // Override rules report at the override's comment.
+            let judged = m.overrides.iter().position(|o| o.span == d.span);
+            let mut f = finding(d, severity, mi, None);
+            f.signoff = judged.map(|oi| signoffs[oi].clone());
+            out.push(f);
         }
     }
+    signoffs
 }
 
 fn finding(d: Diagnostic, severity: Severity, mi: usize, suppressed: Option<String>) -> Finding {
@@ -307,6 +348,7 @@ fn finding(d: Diagnostic, severity: Severity, mi: usize, suppressed: Option<Stri
         message: d.message,
         impact: d.impact,
         suppressed,
+        signoff: None,
     }
 }
 
@@ -332,6 +374,7 @@ pub fn add_removed(
     project.migrations.push(ghost);
     result.classes.push(Vec::new());
     result.selected.push(true);
+    result.signoffs.push(Vec::new());
     for d in diagnostics {
         if let Some(severity) = settings.severity(d.rule) {
             result.findings.push(finding(d, severity, mi, None));

@@ -209,7 +209,12 @@ fn run(command: Command) -> Result<(String, u8), String> {
                 baseline,
             };
             let outcome = rollsafe::app::check::run(&request)?;
+            let format = format.unwrap_or_else(default_check_format);
             warn_walk_errors(&outcome);
+            // The GitHub format turns notes into annotations; elsewhere they go to stderr.
+            if format != FormatArg::Github {
+                warn_notes(&outcome);
+            }
             let code = if outcome.has_errors() {
                 EXIT_FINDINGS
             } else {
@@ -314,15 +319,17 @@ fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-fn render_check(outcome: &CheckOutcome, format: Option<FormatArg>, verbose: bool) -> String {
+/// `check`'s format when none is asked for: `github` on GitHub Actions, else `human`.
+fn default_check_format() -> FormatArg {
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        FormatArg::Github
+    } else {
+        FormatArg::Human
+    }
+}
+
+fn render_check(outcome: &CheckOutcome, format: FormatArg, verbose: bool) -> String {
     let (project, result) = (&outcome.project, &outcome.result);
-    let format = format.unwrap_or_else(|| {
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-            FormatArg::Github
-        } else {
-            FormatArg::Human
-        }
-    });
     match format {
         FormatArg::Json => report::json::render_check(project, result) + "\n",
         FormatArg::Sarif => report::sarif::render(project, result),
@@ -347,6 +354,13 @@ fn warn_walk_errors(outcome: &CheckOutcome) {
             std::io::stderr(),
             "warning: could not read {path}: {err}; migrations in it are not checked"
         );
+    }
+}
+
+/// What the run could not do as configured (a signoff it could not verify), once, on stderr.
+fn warn_notes(outcome: &CheckOutcome) {
+    for note in &outcome.result.notes {
+        let _ = writeln!(std::io::stderr(), "warning: {note}");
     }
 }
 

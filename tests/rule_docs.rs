@@ -59,11 +59,17 @@ fn every_rule_has_a_complete_page() {
 fn every_sql_example_behaves_as_documented() {
     let mut checked = 0;
     for rule in Rule::ALL {
+        // A page's `toml` block (`# file: rollsafe.toml`) configures the examples after it.
+        let mut project_files: Vec<(String, String)> = Vec::new();
         for ex in page_examples(rule.name(), rule.meta().doc) {
+            if ex.lang == "toml" {
+                project_files = ex.files.clone();
+                continue;
+            }
             if !(ex.section == "Bad" || ex.section == "Good") {
                 continue;
             }
-            let Some((project, result, last)) = run_example(&ex) else {
+            let Some((project, result, last)) = run_example(&ex, &project_files) else {
                 continue;
             };
             let fired_in_last = result.findings.iter().any(|f| {
@@ -130,19 +136,40 @@ fn write_example(dir: &Path, lang: &str, files: &[(String, String)]) -> Option<S
     })
 }
 
-/// Runs one example: a plain one is linted; a pull-request one (with a `change:` line) is
-/// committed as the base on `main`, changed on a branch, and checked with
+/// Runs one example, with the page's `project_files` (its configuration) at the root: a plain
+/// one is linted (as `check` does when there is a configuration); a pull-request one (with a
+/// `change:` line) is committed as the base on `main`, changed on a branch, and checked with
 /// `check --changed-since main`. Returns the project, the result and the file the example is
 /// about (the last file written, or the last one deleted).
-fn run_example(ex: &RuleExample) -> Option<(Project, LintResult, String)> {
+fn run_example(
+    ex: &RuleExample,
+    project_files: &[(String, String)],
+) -> Option<(Project, LintResult, String)> {
+    let write_project_files = |dir: &Path| {
+        for (name, body) in project_files {
+            common::write(dir, name, body.as_bytes());
+        }
+    };
     let Some(change) = &ex.change else {
         let dir = tempfile::tempdir().expect("temp dir");
+        write_project_files(dir.path());
         let last = write_example(dir.path(), &ex.lang, &ex.files)?;
-        let project = Project::load(dir.path());
-        let result = lint::lint(&project, &Settings::default(), |_| true);
-        return Some((project, result, last));
+        if project_files.is_empty() {
+            let project = Project::load(dir.path());
+            let result = lint::lint(&project, &Settings::default(), |_| true);
+            return Some((project, result, last));
+        }
+        let request = rollsafe::app::check::CheckRequest {
+            cwd: dir.path().to_path_buf(),
+            root: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let outcome = rollsafe::app::check::run(&request)
+            .unwrap_or_else(|e| panic!("{}: check: {e}", ex.origin));
+        return Some((outcome.project, outcome.result, last));
     };
     let dir = common::git_repo();
+    write_project_files(dir.path());
     let (base, added) = ex.files.split_at(change.base);
     let mut last = write_example(dir.path(), &ex.lang, base)?;
     common::commit_all(dir.path(), "base");

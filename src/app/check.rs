@@ -2,11 +2,12 @@
 
 mod gate;
 
-use crate::config::{self, Config, Loaded};
+use crate::config::{self, ApproversConfig, Config, Loaded};
 use crate::discover;
 use crate::lint::{self, LintResult, Settings};
 use crate::project::Project;
 use crate::rules::Severity;
+use crate::signoff::{Approvers, Mode, Policy, codeowners, github};
 use std::path::{Path, PathBuf};
 
 /// What the user asked `check` for.
@@ -74,6 +75,16 @@ pub fn run(req: &CheckRequest) -> Result<CheckOutcome, String> {
                 .iter()
                 .any(|w| w.is_empty() || path == w || path.starts_with(&format!("{w}/")))
     };
+    let mut settings = settings;
+    let needs_signoff = (0..project.migrations.len()).any(|i| {
+        selected(i)
+            && project.migrations[i]
+                .overrides
+                .iter()
+                .any(|o| o.reason.is_some())
+    });
+    let (policy, note) = signoff_policy(&cfg, &root, needs_signoff);
+    settings.signoff = policy;
     let against = gate.as_ref().map(|g| lint::Against {
         migrations: &g.ahead,
         breakages: &g.breakages,
@@ -84,7 +95,67 @@ pub fn run(req: &CheckRequest) -> Result<CheckOutcome, String> {
             lint::add_removed(&mut project, &mut result, &settings, &removed, diagnostics);
         }
     }
+    result.notes.extend(note);
     Ok(CheckOutcome { project, result })
+}
+
+/// The signoff policy `[overrides]` configures, read for this run: the approvers (CODEOWNERS
+/// read from the repository holding `root`) and, with `signoff = "github"` and overrides to
+/// judge, the pull request's reviews. When those cannot be read, the note says why and that
+/// signoffs are judged as declared instead.
+fn signoff_policy(cfg: &Config, root: &Path, needed: bool) -> (Policy, Option<String>) {
+    let o = &cfg.overrides;
+    if o.signoff == Mode::Off {
+        return (Policy::off(), None);
+    }
+    let approvers = match &o.approvers {
+        Some(ApproversConfig::Handles(list)) => Approvers::Listed(list.clone()),
+        Some(ApproversConfig::CodeOwners) | None => {
+            let repo_root = repository_root(root);
+            let prefix = match discover::relative(&repo_root, root) {
+                p if p.is_empty() => p,
+                p => format!("{p}/"),
+            };
+            let file = codeowners::find(&repo_root).and_then(|found| {
+                found.ok_or_else(|| {
+                    format!(
+                        "there is no {} in {}",
+                        codeowners::LOCATIONS.join(", "),
+                        repo_root.display()
+                    )
+                })
+            });
+            Approvers::CodeOwners { prefix, file }
+        }
+    };
+    let mut policy = Policy {
+        mode: o.signoff,
+        approvers,
+        reviews: None,
+    };
+    let mut note = None;
+    if o.signoff == Mode::Github && needed {
+        match github::fetch_reviews(&github::Env::from_process()) {
+            Ok(reviews) => policy.reviews = Some(reviews),
+            Err(why) => {
+                note = Some(format!(
+                    "signoff = \"github\" cannot verify approvals: {why}; signoffs are judged \
+                     as signoff = \"declared\" (approved-by must name an approver, whose \
+                     approval of the pull request is not checked)"
+                ))
+            }
+        }
+    }
+    (policy, note)
+}
+
+/// The work tree holding `root` (the nearest folder upwards with `.git`), where GitHub reads
+/// CODEOWNERS; `root` itself outside git.
+fn repository_root(root: &Path) -> PathBuf {
+    root.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(root)
+        .to_path_buf()
 }
 
 fn load_config(req: &CheckRequest) -> Result<Option<Loaded>, String> {

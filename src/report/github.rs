@@ -50,6 +50,9 @@ pub fn render(project: &Project, result: &LintResult) -> String {
             escape_data(&message)
         );
     }
+    for note in &result.notes {
+        let _ = writeln!(out, "::warning title=rollsafe::{}", escape_data(note));
+    }
     let _ = writeln!(out, "{}", super::human::summary_line(project, result));
     out
 }

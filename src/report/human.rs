@@ -5,6 +5,7 @@ use crate::lint::{Class, Finding, LintResult};
 use crate::model::Migration;
 use crate::project::Project;
 use crate::rules::Severity;
+use crate::signoff::Mode;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::fmt::Write;
 
@@ -23,15 +24,21 @@ pub fn render_check(project: &Project, result: &LintResult, opts: HumanOptions) 
     }
     for f in result.findings.iter().filter(|f| f.suppressed.is_none()) {
         let m = &project.migrations[f.migration];
-        out.push_str(&render_finding(&renderer, m, f));
+        out.push_str(&render_finding(&renderer, m, f, result.signoff_mode));
         out.push_str("\n\n");
     }
     for f in result.findings.iter().filter(|f| f.suppressed.is_some()) {
         let m = &project.migrations[f.migration];
         let loc = Location::of(m, f.span);
+        let signoff = f
+            .signoff
+            .as_ref()
+            .and_then(|s| s.describe(result.signoff_mode))
+            .map(|d| format!("; {d}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "waived[{}]: {} at {}:{} (reason: {})",
+            "waived[{}]: {} at {}:{} (reason: {}{signoff})",
             f.rule,
             f.message,
             m.path,
@@ -76,7 +83,7 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn render_finding(renderer: &Renderer, m: &Migration, f: &Finding) -> String {
+fn render_finding(renderer: &Renderer, m: &Migration, f: &Finding, mode: Mode) -> String {
     let level = match f.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -104,14 +111,34 @@ fn render_finding(renderer: &Renderer, m: &Migration, f: &Finding) -> String {
         )
         .element(Level::HELP.message(meta.help));
     let mut report: Vec<Group> = vec![group];
-    if f.rule.waivable() {
+    if f.rule.waivable()
+        && let Some(signoff) = f.signoff.as_ref().filter(|s| !s.accepted)
+    {
+        let why = if signoff.approved_by.is_empty() {
+            "it has no signoff".to_string()
+        } else {
+            format!(
+                "its signoff ({}) does not count",
+                signoff.approved_by.join(", ")
+            )
+        };
+        report.push(Group::with_title(Level::NOTE.secondary_title(format!(
+            "the `compat: breaking` override of this statement waives nothing: {why} (signoff \
+             = \"{mode}\"); see the override-without-signoff finding"
+        ))));
+    } else if f.rule.waivable() {
         let marker = match m.framework {
             crate::model::Framework::Sql => "--",
             _ => "#",
         };
+        let approved = if mode == Mode::Off {
+            ""
+        } else {
+            "; approved-by: @approver"
+        };
         report.push(Group::with_title(Level::NOTE.secondary_title(format!(
-            "to accept this break, write `{marker} compat: breaking (reason: …)` above the \
-             statement; see `rollsafe explain {}`",
+            "to accept this break, write `{marker} compat: breaking (reason: …{approved})` above \
+             the statement; see `rollsafe explain {}`",
             f.rule
         ))));
     }

@@ -6,6 +6,7 @@ use crate::lint::{ChangeClass, LintResult};
 use crate::model::Op;
 use crate::project::Project;
 use crate::rules::Severity;
+use crate::signoff::{Signoff, Status};
 use serde::Serialize;
 
 pub const JSON_VERSION: u32 = 1;
@@ -18,6 +19,9 @@ struct CheckReport<'a> {
     summary: Summary,
     migrations: Vec<MigrationOut<'a>>,
     findings: Vec<FindingOut<'a>>,
+    /// What the run could not do as configured, and what it did instead.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -52,7 +56,25 @@ struct ChangeOut<'a> {
     note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     override_reason: Option<&'a str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    signoff: Option<SignoffOut<'a>>,
     op: &'a Op,
+}
+
+/// The signoff of the override a change or finding is about.
+#[derive(Serialize)]
+struct SignoffOut<'a> {
+    approved_by: &'a [String],
+    signoff: Status,
+}
+
+impl<'a> SignoffOut<'a> {
+    fn of(s: &'a Signoff) -> Self {
+        SignoffOut {
+            approved_by: &s.approved_by,
+            signoff: s.status,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -70,6 +92,8 @@ struct FindingOut<'a> {
     suppressed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression_reason: Option<&'a str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    signoff: Option<SignoffOut<'a>>,
 }
 
 pub fn render_check(project: &Project, result: &LintResult) -> String {
@@ -102,6 +126,10 @@ pub fn render_check(project: &Project, result: &LintResult) -> String {
                     .unwrap_or(crate::lint::Class::Opaque),
                 note: classes.get(ci).and_then(|k| k.note.as_deref()),
                 override_reason: m.override_for(c).and_then(|(_, o)| o.reason.as_deref()),
+                signoff: m
+                    .override_for(c)
+                    .and_then(|(oi, _)| result.signoffs.get(mi)?.get(oi))
+                    .map(SignoffOut::of),
                 op: &c.op,
             })
             .collect();
@@ -137,6 +165,7 @@ pub fn render_check(project: &Project, result: &LintResult) -> String {
                 help: f.rule.meta().help,
                 suppressed: f.suppressed.is_some(),
                 suppression_reason: f.suppressed.as_deref(),
+                signoff: f.signoff.as_ref().map(SignoffOut::of),
             }
         })
         .collect();
@@ -153,6 +182,7 @@ pub fn render_check(project: &Project, result: &LintResult) -> String {
         },
         migrations,
         findings,
+        notes: &result.notes,
     };
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

@@ -77,12 +77,16 @@ pub fn render(project: &Project, result: &LintResult) -> String {
                 }]
             });
             if let Some(reason) = &f.suppressed {
-                r["suppressions"] = json!([{ "kind": "inSource", "justification": reason }]);
+                let justification = match f.signoff.as_ref().and_then(|s| s.describe(result.signoff_mode)) {
+                    Some(signoff) => format!("{reason}; {signoff}"),
+                    None => reason.clone(),
+                };
+                r["suppressions"] = json!([{ "kind": "inSource", "justification": justification }]);
             }
             r
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -98,6 +102,17 @@ pub fn render(project: &Project, result: &LintResult) -> String {
             "results": results
         }]
     });
+    if !result.notes.is_empty() {
+        let notes: Vec<Value> = result
+            .notes
+            .iter()
+            .map(|n| json!({ "level": "warning", "message": { "text": n } }))
+            .collect();
+        doc["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": notes
+        }]);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

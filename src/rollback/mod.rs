@@ -82,6 +82,9 @@ pub struct BreakageReport {
     /// The reason of a `compat: breaking` override on the statement, if any. It does not make
     /// the rollback safe.
     pub overridden: Option<String>,
+    /// Who the override says signed off (`approved-by`), as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approved_by: Vec<String>,
     /// The configured severity of its rule: errors make the verdict unsafe, warnings are listed.
     pub severity: Severity,
     /// Whether it makes the verdict unsafe (an error not discounted by trusted code search).
@@ -340,6 +343,11 @@ fn compare_history(key: &str, pairing: &Pairing, report: &mut Report) {
             overridden: change
                 .and_then(|c| m.override_for(c))
                 .and_then(|(_, o)| o.reason.clone()),
+            approved_by: change
+                .and_then(|c| m.override_for(c))
+                .filter(|(_, o)| o.reason.is_some())
+                .map(|(_, o)| o.approved_by.clone())
+                .unwrap_or_default(),
             severity: b.rule.meta().severity,
             counted: false,
             evidence: None,

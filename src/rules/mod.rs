@@ -4,6 +4,7 @@
 use crate::compare::Comparison;
 use crate::model::{Migration, Span};
 use crate::schema::ChangeRef;
+use crate::signoff::Signoff;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -60,6 +61,18 @@ impl Diagnostic {
             impact: None,
         }
     }
+}
+
+/// What the rules about overrides read: one migration's overrides, once the other rules have
+/// found what they find.
+pub struct OverrideContext<'a> {
+    pub migration: &'a Migration,
+    /// `applies[i]`: override `i` covers a finding it could waive (whether or not its signoff
+    /// lets it).
+    pub applies: &'a [bool],
+    /// Per override (same index as [`Migration::overrides`]), its signoff as the
+    /// configuration judges it.
+    pub signoffs: &'a [Signoff],
 }
 
 /// Runs every rule that reads a comparison: what code written against `cx.before` can no
@@ -131,8 +144,8 @@ pub struct RuleMeta {
 /// input, with a `check` function in its module:
 /// - `compare`: a schema comparison (`fn check(&Comparison, &mut Vec<Breakage>)`);
 /// - `migration`: one migration as read (`fn check(&Migration, &mut Vec<Diagnostic>)`);
-/// - `overrides`: a migration's overrides, once the other rules' findings are waived or not
-///   (`fn check(&Migration, used: &[bool], &mut Vec<Diagnostic>)`);
+/// - `overrides`: a migration's overrides, once the other rules' findings are known
+///   (`fn check(&OverrideContext, &mut Vec<Diagnostic>)`);
 /// - `removal`: a migration a change removes (`fn check(&Removal, &mut Vec<Diagnostic>)`).
 macro_rules! declare_rules {
     ($($variant:ident => $module:ident ($input:ident),)*) => {
@@ -178,12 +191,12 @@ macro_rules! declare_rules {
                 }
             }
 
-            /// Adds this rule's findings about a migration's overrides; `used[i]` says whether
-            /// override `i` waived a finding (other rules add nothing).
+            /// Adds this rule's findings about a migration's overrides (other rules add
+            /// nothing).
             #[allow(unused_variables)]
-            pub fn check_overrides(self, m: &Migration, used: &[bool], out: &mut Vec<Diagnostic>) {
+            pub fn check_overrides(self, cx: &OverrideContext, out: &mut Vec<Diagnostic>) {
                 match self {
-                    $(Rule::$variant => when_input!($input, overrides, $module::check(m, used, out)),)*
+                    $(Rule::$variant => when_input!($input, overrides, $module::check(cx, out)),)*
                 }
             }
         }
@@ -228,6 +241,7 @@ declare_rules! {
     OpaqueChange => opaque_change (migration),
     ParseError => parse_error (migration),
     OverrideWithoutReason => override_without_reason (overrides),
+    OverrideWithoutSignoff => override_without_signoff (overrides),
     UnusedOverride => unused_override (overrides),
     MigrationGraph => migration_graph (migration),
     RemovedMigration => removed_migration (removal),

@@ -1,5 +1,4 @@
-use super::{Diagnostic, Group, Rule, RuleMeta, Severity};
-use crate::model::Migration;
+use super::{Diagnostic, Group, OverrideContext, Rule, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     name: "override-without-reason",
@@ -12,8 +11,8 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 /// Overrides that give no reason: they waive nothing.
-pub fn check(m: &Migration, _used: &[bool], out: &mut Vec<Diagnostic>) {
-    for o in m.overrides.iter().filter(|o| o.reason.is_none()) {
+pub fn check(cx: &OverrideContext, out: &mut Vec<Diagnostic>) {
+    for o in cx.migration.overrides.iter().filter(|o| o.reason.is_none()) {
         out.push(Diagnostic::at(
             Rule::OverrideWithoutReason,
             o.span,

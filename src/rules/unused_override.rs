@@ -1,5 +1,4 @@
-use super::{Diagnostic, Group, Rule, RuleMeta, Severity};
-use crate::model::Migration;
+use super::{Diagnostic, Group, OverrideContext, Rule, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     name: "unused-override",
@@ -10,10 +9,12 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/unused-override.md"),
 };
 
-/// Overrides with a reason that waived no finding (`used[i]` says whether override `i` did).
-pub fn check(m: &Migration, used: &[bool], out: &mut Vec<Diagnostic>) {
+/// Overrides with a reason that cover no finding they could waive (one that lacks only its
+/// signoff is `override-without-signoff`'s).
+pub fn check(cx: &OverrideContext, out: &mut Vec<Diagnostic>) {
+    let m = cx.migration;
     for (oi, o) in m.overrides.iter().enumerate() {
-        if o.reason.is_none() || used.get(oi).copied().unwrap_or(false) {
+        if o.reason.is_none() || cx.applies.get(oi).copied().unwrap_or(false) {
             continue;
         }
         let attached = m.statements.iter().any(|s| s.override_index == Some(oi));

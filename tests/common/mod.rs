@@ -229,8 +229,8 @@ pub struct RuleExample {
     pub origin: String,
     pub section: String,
     pub lang: String,
-    /// The files the block holds, from its `-- file: NAME` (SQL) or `# file: NAME` (Python)
-    /// lines, each with the lines up to the next.
+    /// The files the block holds, from its `-- file: NAME` (SQL) or `# file: NAME` (Python,
+    /// TOML) lines, each with the lines up to the next.
     pub files: ExampleFiles,
     /// A pull-request example: the files before a `-- change:` (`# change:`) line are the base
     /// branch, the change deletes what the line names (`-- change: delete NAME`) and adds the
@@ -274,7 +274,11 @@ pub fn page_examples(page: &str, text: &str) -> Vec<RuleExample> {
                 });
                 continue;
             }
-            let comment = if b.lang == "python" { "#" } else { "--" };
+            let comment = if b.lang == "python" || b.lang == "toml" {
+                "#"
+            } else {
+                "--"
+            };
             let marker = |word: &str| t.strip_prefix(&format!("{comment} {word}:"));
             if let Some(name) = marker("file") {
                 b.files.push((name.trim().to_string(), String::new()));

@@ -235,10 +235,14 @@ fn breakage_lines(
             let _ = writeln!(out, "{line}");
         }
         if let Some(reason) = &b.overridden {
+            let signoff = match b.approved_by.as_slice() {
+                [] => String::new(),
+                names => format!("; approved-by: {}", names.join(", ")),
+            };
             let _ = writeln!(
                 out,
-                "    overridden in {} (reason: {reason}); an override accepts the break, it \
-                 does not make the rollback safe",
+                "    overridden in {} (reason: {reason}{signoff}); an override accepts the break, \
+                 it does not make the rollback safe",
                 m.name
             );
         }

@@ -74,6 +74,8 @@ struct JsonBreakage<'a> {
     overridden: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     override_reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    approved_by: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence: Option<&'a Evidence>,
 }
@@ -188,6 +190,7 @@ fn json_breakage<'a>(
         counted: b.counted,
         overridden: b.overridden.is_some(),
         override_reason: b.overridden.as_deref(),
+        approved_by: &b.approved_by,
         evidence: b.evidence.as_ref(),
     }
 }
