@@ -1102,3 +1102,67 @@ fn django_breakages_take_the_models_as_evidence() {
     );
     assert!(!out.contains("never names"), "{out}");
 }
+
+#[test]
+fn data_migrations_are_not_recognised_by_their_opaque_changes() {
+    let dir = repo();
+    let data = "        migrations.RunPython(forwards),";
+    let with_code = |deps: &str, ops: &str, extra: &str| {
+        django_migration(deps, ops, extra).replace(
+            "class Migration",
+            "def forwards(apps, schema_editor):\n    pass\n\n\nclass Migration",
+        )
+    };
+    let create = "        migrations.CreateModel(name=\"Customer\", fields=[(\"id\", models.BigAutoField(primary_key=True))]),";
+    commit(
+        dir.path(),
+        &[
+            ("shop/__init__.py", ""),
+            ("shop/migrations/__init__.py", ""),
+            (
+                "shop/migrations/0001_initial.py",
+                &django_migration("", create, "    initial = True\n"),
+            ),
+            (
+                "shop/migrations/0002_backfill.py",
+                &with_code("(\"shop\", \"0001_initial\")", data, ""),
+            ),
+        ],
+        "v1",
+    );
+    // The two are squashed; another app gains a data migration of its own.
+    git(
+        dir.path(),
+        &[
+            "rm",
+            "-q",
+            "shop/migrations/0001_initial.py",
+            "shop/migrations/0002_backfill.py",
+        ],
+    );
+    commit(
+        dir.path(),
+        &[
+            (
+                "shop/migrations/0001_squashed_0002_backfill.py",
+                &with_code(
+                    "",
+                    &format!("{create}\n{data}"),
+                    "    replaces = [(\"shop\", \"0001_initial\"), (\"shop\", \"0002_backfill\")]\n",
+                ),
+            ),
+            ("crm/__init__.py", ""),
+            ("crm/migrations/__init__.py", ""),
+            ("crm/migrations/0001_sync.py", &with_code("", data, "")),
+        ],
+        "v2",
+    );
+    let (code, out) = rollsafe(dir.path(), &["rollback", "v1"]);
+    assert_eq!(
+        code, 3,
+        "the new data migration is ahead and cannot be judged: {out}"
+    );
+    assert!(out.contains("1 migration ahead of v1"), "{out}");
+    assert!(out.contains("crm/migrations/0001_sync.py"), "{out}");
+    assert!(!out.contains("Renamed or moved"), "{out}");
+}

@@ -4,7 +4,7 @@
 //! for what they replace.
 
 use crate::discover::{self, SqlRole};
-use crate::model::{Framework, Migration};
+use crate::model::{Framework, Migration, Op};
 use crate::project::Project;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
@@ -68,23 +68,33 @@ pub fn match_sides(target: &Project, now: &Project) -> Matching {
     pass(&mut m, target, now, |_, x| {
         (x.framework != Framework::Sql).then(|| format!("{}\0{}", kind(x), x.id))
     });
+    // A squash names what it replaces: that outranks a likeness of content.
+    squashes(&mut m, target, now);
     // Renamed and renumbered, the content unchanged: the same text, else the same changes.
     pass(&mut m, target, now, |(side, i), x| {
         (not_baseline(side, i) && !x.changes.is_empty())
             .then(|| format!("{}\0{}", kind(x), x.source.trim()))
     });
     pass(&mut m, target, now, |(side, i), x| {
-        if !not_baseline(side, i) || x.changes.is_empty() {
+        if !not_baseline(side, i) || !changes_identify(x) {
             return None;
         }
-        let ops: Vec<&crate::model::Op> = x.changes.iter().map(|c| &c.op).collect();
+        let ops: Vec<&Op> = x.changes.iter().map(|c| &c.op).collect();
         serde_json::to_string(&ops)
             .ok()
             .map(|ops| format!("{}\0{ops}", kind(x)))
     });
-    squashes(&mut m, target, now);
     baselines(&mut m, target, now, &baseline);
     m
+}
+
+/// Whether a migration's changes say what it does well enough to recognise it by them: it
+/// changes the schema, and nothing in it is opaque (two data migrations that each run Python
+/// have the same changes and are different migrations).
+fn changes_identify(x: &Migration) -> bool {
+    let schema_op = |op: &Op| !matches!(op, Op::Neutral { .. } | Op::DataChange { .. });
+    x.changes.iter().any(|c| schema_op(&c.op))
+        && !x.changes.iter().any(|c| matches!(c.op, Op::Opaque { .. }))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
