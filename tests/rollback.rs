@@ -1166,3 +1166,33 @@ fn data_migrations_are_not_recognised_by_their_opaque_changes() {
     assert!(out.contains("crm/migrations/0001_sync.py"), "{out}");
     assert!(!out.contains("Renamed or moved"), "{out}");
 }
+
+#[test]
+fn a_release_branch_target_keeps_what_main_deleted_later() {
+    let dir = base();
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V2__legacy.sql"),
+            "CREATE TABLE legacy (id int);\n",
+        )],
+        "v1.0.0",
+    );
+    // The release branch gets a code fix; main deletes V2 (applied everywhere) and moves on.
+    git(dir.path(), &["checkout", "-qb", "release-1.0"]);
+    commit(dir.path(), &[("app.py", "fix = True\n")], "v1.0.1");
+    git(dir.path(), &["checkout", "-q", "main"]);
+    git(dir.path(), &["rm", "-q", &format!("{M}/V2__legacy.sql")]);
+    commit(
+        dir.path(),
+        &[(
+            &format!("{M}/V3__age.sql"),
+            "ALTER TABLE users ADD COLUMN age int;\n",
+        )],
+        "v1.1.0",
+    );
+    let (code, out) = rollsafe(dir.path(), &["rollback", "v1.0.1"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Removed since v1.0.1"), "{out}");
+    assert!(out.contains("V2__legacy.sql"), "{out}");
+}

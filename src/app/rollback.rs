@@ -7,7 +7,7 @@ use crate::config::{self, Config};
 use crate::discover;
 use crate::git::Repo;
 use crate::project::{Project, RevisionScope};
-use crate::rollback::{self, Report, Side};
+use crate::rollback::{self, Removed, Report, Side};
 use std::path::{Path, PathBuf};
 
 /// What the user asked `rollback` for.
@@ -197,6 +197,8 @@ pub fn run(req: &RollbackRequest) -> Result<RollbackOutcome, String> {
             now_commit: now_commit.as_deref(),
             now: &now.label,
             repo: st.repo.as_ref().ok(),
+            scope: &st.scope,
+            target_project: target_side.project,
             unknown_applied: &unknown_applied,
         },
     )?;
@@ -287,13 +289,17 @@ struct RefusalContext<'a> {
     now_commit: Option<&'a str>,
     now: &'a str,
     repo: Option<&'a Repo>,
+    scope: &'a RevisionScope,
+    target_project: &'a Project,
     /// Ids the `--applied` list names that match no file now.
     unknown_applied: &'a [String],
 }
 
 /// A target whose migrations the database lacks is not a rollback: refuse, saying which and
 /// what to run instead. Migrations the target has and now lacks were applied already when
-/// the target is an ancestor of now (or the `--applied` list names them).
+/// the history of now once had them: the target is an ancestor of now, or the migration is in
+/// their merge base (a release branch that kept a migration main later deleted); or the
+/// `--applied` list names them.
 fn refuse_non_rollback(report: &Report, cx: &RefusalContext) -> Result<(), String> {
     if !report.behind.is_empty() {
         return Err(format!(
@@ -313,7 +319,7 @@ fn refuse_non_rollback(report: &Report, cx: &RefusalContext) -> Result<(), Strin
         Some(now) => repo.is_ancestor(target, now).map_err(|e| e.to_string())?,
         None => false,
     };
-    let missing: Vec<String> = report
+    let missing: Vec<&Removed> = report
         .removed
         .iter()
         .filter(|r| r.replaced_by.is_none())
@@ -322,7 +328,6 @@ fn refuse_non_rollback(report: &Report, cx: &RefusalContext) -> Result<(), Strin
                 .iter()
                 .any(|u| u.split_whitespace().next() == Some(r.id.as_str()))
         })
-        .map(|r| r.path.clone())
         .collect();
     if ancestor || missing.is_empty() {
         return Ok(());
@@ -330,6 +335,19 @@ fn refuse_non_rollback(report: &Report, cx: &RefusalContext) -> Result<(), Strin
     let base = cx
         .now_commit
         .and_then(|now| repo.merge_base_of(target, now).ok().flatten());
+    let in_base = match &base {
+        Some(b) => in_merge_base(repo, b, cx, &missing)?,
+        None => vec![false; missing.len()],
+    };
+    let missing: Vec<String> = missing
+        .iter()
+        .zip(in_base)
+        .filter(|(_, known)| !known)
+        .map(|(r, _)| r.path.clone())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
     let mut msg = format!(
         "this is not a rollback: {} is not an ancestor of {} and has {} migration(s) that {} \
          lacks: {}. Databases deployed from {} never applied them, and deploying {} would \
@@ -352,6 +370,22 @@ fn refuse_non_rollback(report: &Report, cx: &RefusalContext) -> Result<(), Strin
         " if the database did apply them, describe it with `--applied FILE` (the ids it has)",
     );
     Err(msg)
+}
+
+/// Per removed target migration, whether the merge base `base` of the target and now has it.
+fn in_merge_base(
+    repo: &Repo,
+    base: &str,
+    cx: &RefusalContext,
+    removed: &[&Removed],
+) -> Result<Vec<bool>, String> {
+    let base_project =
+        Project::load_at_revision_in(repo, base, cx.scope).map_err(|e| e.to_string())?;
+    let matching = rollback::identity::match_sides(cx.target_project, &base_project);
+    Ok(removed
+        .iter()
+        .map(|r| matching.target_to_now[r.index].is_some() || matching.covered[r.index])
+        .collect())
 }
 
 fn listed(paths: &[String]) -> String {
