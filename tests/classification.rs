@@ -252,11 +252,13 @@ fn tables_created_before_the_history_count_as_existing() {
         "migrations/0001_later.up.sql",
         "ALTER TABLE legacy DROP COLUMN old;\nALTER TABLE legacy ADD COLUMN n int NOT NULL;\nDROP TABLE IF EXISTS maybe_never_existed;",
     )]);
+    // `IF EXISTS` of a table the history never created is a drop like any other.
     assert_eq!(
         fired,
         [
             "0001_later.up.sql:drop-column",
-            "0001_later.up.sql:add-not-null-column"
+            "0001_later.up.sql:add-not-null-column",
+            "0001_later.up.sql:drop-table"
         ]
     );
 }

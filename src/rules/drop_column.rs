@@ -46,7 +46,11 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                     q(&object)
                 )
             } else {
-                format!("column {} is dropped", q(&object))
+                format!(
+                    "column {} is dropped{}",
+                    q(&object),
+                    if col.assumed { super::NEVER_CREATED } else { "" }
+                )
             };
             out.push(Breakage {
                 rule: super::Rule::DropColumn,

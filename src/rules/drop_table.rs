@@ -19,7 +19,11 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                 rule: super::Rule::DropTable,
                 at,
                 object: before.name.to_string(),
-                message: format!("table {} is dropped", q(&before.name)),
+                message: format!(
+                    "table {} is dropped{}",
+                    q(&before.name),
+                    if before.partial { super::NEVER_CREATED } else { "" }
+                ),
                 impact: format!("reads and writes table {}", q(&before.name)),
             });
         }

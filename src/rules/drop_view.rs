@@ -32,7 +32,11 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
             rule: super::Rule::DropView,
             at,
             object: before.name.to_string(),
-            message: format!("view {} is dropped", q(&before.name)),
+            message: format!(
+                "view {} is dropped{}",
+                q(&before.name),
+                if before.assumed { super::NEVER_CREATED } else { "" }
+            ),
             impact: format!("reads view {}", q(&before.name)),
         });
     }

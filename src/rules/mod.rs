@@ -319,6 +319,11 @@ pub(crate) fn defaulted_under(
     }
 }
 
+/// Said of a dropped object the history never created (`DROP … IF EXISTS` of a table from
+/// before the migrations rollsafe sees).
+pub(crate) const NEVER_CREATED: &str = "; the history never created it, so rollsafe takes it \
+    to exist from before the history (if no database has it, say so in an override)";
+
 pub(crate) fn q(s: impl fmt::Display) -> String {
     format!("`{s}`")
 }

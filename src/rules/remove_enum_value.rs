@@ -41,12 +41,18 @@ pub fn check(cx: &Comparison, out: &mut Vec<Breakage>) {
                     |k| matches!(k, EventKind::TypeDropped { name } if *name == before.name),
                 );
                 let Some(at) = at else { continue };
+                // A type the history never created may be any kind of type.
+                let (what, note) = if before.partial && before.values.is_empty() {
+                    ("type", super::NEVER_CREATED)
+                } else {
+                    ("enum type", "")
+                };
                 out.push(Breakage {
                     rule: super::Rule::RemoveEnumValue,
                     at,
                     object: before.name.to_string(),
-                    message: format!("enum type {} is dropped", q(&before.name)),
-                    impact: format!("writes values of enum {}", q(&before.name)),
+                    message: format!("{what} {} is dropped{note}", q(&before.name)),
+                    impact: format!("writes values of {what} {}", q(&before.name)),
                 });
             }
         }

@@ -120,6 +120,9 @@ pub struct View {
     /// Column names its query mentions (`*`: all of them).
     #[serde(skip)]
     pub columns: Vec<String>,
+    /// Known only because a statement referred to it (it predates the history).
+    #[serde(skip)]
+    pub assumed: bool,
 }
 
 impl View {
@@ -129,6 +132,7 @@ impl View {
             materialized,
             depends_on: Vec::new(),
             columns: Vec::new(),
+            assumed: false,
         }
     }
 
@@ -150,6 +154,17 @@ pub struct EnumType {
     /// Created before the history: values other than the listed ones may exist.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
+}
+
+impl EnumType {
+    /// A type a statement refers to that the history never created.
+    pub(in crate::schema) fn assumed(name: QualifiedName) -> Self {
+        EnumType {
+            name,
+            values: Vec::new(),
+            partial: true,
+        }
+    }
 }
 
 /// The schema at one point of a history.

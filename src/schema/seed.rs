@@ -10,9 +10,25 @@ use std::collections::{BTreeMap, BTreeSet};
 /// created by other means).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Seed {
-    Table { id: TableId, name: QualifiedName },
-    Column { table: TableId, column: String },
-    EnumValue { name: QualifiedName, value: String },
+    Table {
+        id: TableId,
+        name: QualifiedName,
+    },
+    Column {
+        table: TableId,
+        column: String,
+    },
+    EnumValue {
+        name: QualifiedName,
+        value: String,
+    },
+    View {
+        name: QualifiedName,
+        materialized: bool,
+    },
+    Type {
+        name: QualifiedName,
+    },
 }
 
 /// The names one migration refers to, so a comparison can snapshot only those objects.
@@ -154,14 +170,19 @@ impl Schema {
                     }
                 }
                 Seed::EnumValue { name, value } => {
-                    let e = self.types.entry(name.clone()).or_insert_with(|| EnumType {
-                        name,
-                        values: Vec::new(),
-                        partial: true,
-                    });
+                    let e = self
+                        .types
+                        .entry(name.clone())
+                        .or_insert_with(|| EnumType::assumed(name));
                     if !e.values.contains(&value) {
                         e.values.push(value);
                     }
+                }
+                Seed::View { name, materialized } => self.ensure_view(&name, materialized),
+                Seed::Type { name } => {
+                    self.types
+                        .entry(name.clone())
+                        .or_insert_with(|| EnumType::assumed(name));
                 }
             }
         }

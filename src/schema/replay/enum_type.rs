@@ -24,11 +24,10 @@ impl Schema {
         value: &str,
         _emit: &mut impl FnMut(EventKind),
     ) {
-        let e = self.types.entry(name.clone()).or_insert_with(|| EnumType {
-            name: name.clone(),
-            values: Vec::new(),
-            partial: true,
-        });
+        let e = self
+            .types
+            .entry(name.clone())
+            .or_insert_with(|| EnumType::assumed(name.clone()));
         if !e.values.iter().any(|v| v == value) {
             e.values.push(value.to_string());
         }
@@ -51,11 +50,10 @@ impl Schema {
                 value: from.to_string(),
             });
         }
-        let e = self.types.entry(name.clone()).or_insert_with(|| EnumType {
-            name: name.clone(),
-            values: Vec::new(),
-            partial: true,
-        });
+        let e = self
+            .types
+            .entry(name.clone())
+            .or_insert_with(|| EnumType::assumed(name.clone()));
         if !e.values.iter().any(|v| v == from) {
             e.values.push(from.to_string());
         }
@@ -74,6 +72,14 @@ impl Schema {
         name: &QualifiedName,
         emit: &mut impl FnMut(EventKind),
     ) {
+        // A type the history never created (with `IF EXISTS` or not) predates it.
+        if !self.types.contains_key(name) {
+            if let Some(seeds) = &mut self.seeds {
+                seeds.push(Seed::Type { name: name.clone() });
+            }
+            self.types
+                .insert(name.clone(), EnumType::assumed(name.clone()));
+        }
         if self.types.remove(name).is_some() {
             emit(EventKind::TypeDropped { name: name.clone() });
         }

@@ -68,8 +68,8 @@ impl Schema {
                 ..
             } => self.create_view(name, *materialized, depends_on, columns, emit),
             Op::DropView {
-                name, if_exists, ..
-            } => self.drop_view(name, *if_exists, emit),
+                name, materialized, ..
+            } => self.drop_view(name, *materialized, emit),
             Op::RenameView { name, to, .. } => self.rename_view(name, to, emit),
             Op::CreateEnum { name, values } => self.create_enum(name, values, emit),
             Op::AddEnumValue { name, value } => self.add_enum_value(name, value, emit),

@@ -58,12 +58,11 @@ impl Schema {
     pub(in crate::schema) fn drop_table(
         &mut self,
         table: &QualifiedName,
-        if_exists: bool,
+        _if_exists: bool,
         emit: &mut impl FnMut(EventKind),
     ) {
-        if if_exists && !self.tables.contains_key(table) {
-            return;
-        }
+        // `IF EXISTS` of a table the history never created is a drop like any other: the
+        // table may predate the history.
         if let Some(t) = self.tables.remove(table) {
             emit(EventKind::TableDropped {
                 table: t.id,

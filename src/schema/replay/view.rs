@@ -1,5 +1,5 @@
 use crate::model::QualifiedName;
-use crate::schema::{EventKind, Schema, View};
+use crate::schema::{EventKind, Schema, Seed, View};
 
 impl Schema {
     pub(in crate::schema) fn create_view(
@@ -19,15 +19,30 @@ impl Schema {
     pub(in crate::schema) fn drop_view(
         &mut self,
         name: &QualifiedName,
-        if_exists: bool,
+        materialized: bool,
         emit: &mut impl FnMut(EventKind),
     ) {
+        // A view the history never created (with `IF EXISTS` or not) predates it: it existed,
+        // now it does not.
+        self.ensure_view(name, materialized);
+        self.drop_views(vec![name.clone()], emit);
+    }
+
+    /// Makes sure a view referenced by a statement exists, assuming one the history never
+    /// created predates it.
+    pub(in crate::schema) fn ensure_view(&mut self, name: &QualifiedName, materialized: bool) {
         if self.views.contains_key(name) {
-            self.drop_views(vec![name.clone()], emit);
-        } else if !if_exists {
-            // Predates the history: it existed, now it does not.
-            emit(EventKind::ViewDropped { name: name.clone() });
+            return;
         }
+        if let Some(seeds) = &mut self.seeds {
+            seeds.push(Seed::View {
+                name: name.clone(),
+                materialized,
+            });
+        }
+        let mut v = View::new(name.clone(), materialized);
+        v.assumed = true;
+        self.views.insert(name.clone(), v);
     }
 
     pub(in crate::schema) fn rename_view(
