@@ -16,9 +16,10 @@ pub struct Config {
     pub roots: Vec<RootConfig>,
     /// Default SQL dialect of `.sql` files without an engine in their name.
     pub dialect: Option<DialectName>,
-    /// The engines the project targets; files for other engines are skipped (default: every
-    /// engine that has files).
-    pub targets: Option<Vec<DialectName>>,
+    /// The engines the project targets (`postgres`, `cockroach`, `mysql`, `mariadb`,
+    /// `sqlite`…); files for other engines are skipped (default: every engine that has files).
+    pub targets: Option<Vec<String>>,
+
     /// Glob patterns (relative to the root) of paths never to read.
     #[serde(default)]
     pub exclude: Vec<String>,
@@ -27,6 +28,24 @@ pub struct Config {
     /// Rule or group (`contract`, `warning`, `opaque`, `meta`) to severity.
     #[serde(default)]
     pub rules: BTreeMap<String, Level>,
+    /// Placeholder values (`schema = "app"`), and per engine (`[placeholders.postgres]`).
+    #[serde(default)]
+    pub placeholders: BTreeMap<String, toml::Value>,
+    /// A project's own placeholder syntaxes, the name's place marked by `*` (`"$%*%$"`).
+    #[serde(
+        default,
+        rename = "placeholder_patterns",
+        alias = "placeholder-patterns"
+    )]
+    pub placeholder_patterns: Vec<String>,
+    /// A schema dump (file, or folder of per-engine files) that stands for every migration
+    /// up to `baseline_schema_version`.
+    #[serde(rename = "baseline_schema", alias = "baseline-schema")]
+    pub baseline_schema: Option<String>,
+    /// The version the dump stands for (default: the newest it records in
+    /// `schema_migrations`).
+    #[serde(rename = "baseline_schema_version", alias = "baseline-schema-version")]
+    pub baseline_schema_version: Option<String>,
     /// How `rollback` judges.
     #[serde(default)]
     pub rollback: RollbackConfig,
@@ -103,6 +122,11 @@ pub struct RootConfig {
     pub framework: Option<FrameworkName>,
     pub dialect: Option<DialectName>,
     pub baseline: Option<String>,
+    /// A schema dump for this root's histories (see [`Config::baseline_schema`]).
+    #[serde(rename = "baseline_schema", alias = "baseline-schema")]
+    pub baseline_schema: Option<String>,
+    #[serde(rename = "baseline_schema_version", alias = "baseline-schema-version")]
+    pub baseline_schema_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -231,6 +255,58 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
             return Err((pat.clone(), format!("bad exclude pattern `{pat}`: {e}")));
         }
     }
+    for t in c.targets.iter().flatten() {
+        match crate::discover::engine_of(t) {
+            Some(e) if e.reads_as.is_some() => {}
+            Some(e) => {
+                return Err((
+                    t.clone(),
+                    format!("targets: rollsafe does not read {} migrations", e.label),
+                ));
+            }
+            None => {
+                return Err((
+                    t.clone(),
+                    format!(
+                        "targets: unknown engine `{t}`; engines: postgres, cockroach, yugabyte, \
+                         mysql, mariadb, sqlite"
+                    ),
+                ));
+            }
+        }
+    }
+    for p in &c.placeholder_patterns {
+        crate::frontend::sql::placeholders::Placeholders::parse_pattern(p)
+            .map_err(|m| (p.clone(), format!("placeholder_patterns: {m}")))?;
+    }
+    for (name, value) in &c.placeholders {
+        match value {
+            toml::Value::Table(t) => {
+                if crate::discover::engine_of(name).is_none() {
+                    return Err((
+                        format!("[placeholders.{name}]"),
+                        format!(
+                            "[placeholders.{name}]: a table of values must be named after an \
+                             engine (postgres, mysql, sqlite…)"
+                        ),
+                    ));
+                }
+                if let Some((k, _)) = t.iter().find(|(_, v)| scalar_text(v).is_none()) {
+                    return Err((
+                        k.clone(),
+                        format!("[placeholders.{name}] {k}: a value must be a string or number"),
+                    ));
+                }
+            }
+            v if scalar_text(v).is_none() => {
+                return Err((
+                    name.clone(),
+                    format!("[placeholders] {name}: a value must be a string or number"),
+                ));
+            }
+            _ => {}
+        }
+    }
     validate_overrides(&c.overrides)
 }
 
@@ -281,6 +357,17 @@ fn is_handle(h: &str) -> bool {
         None => h
             .split_once('@')
             .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.')),
+    }
+}
+
+/// A placeholder value as text.
+fn scalar_text(v: &toml::Value) -> Option<String> {
+    match v {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Integer(i) => Some(i.to_string()),
+        toml::Value::Float(f) => Some(f.to_string()),
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
     }
 }
 
@@ -359,18 +446,127 @@ impl Config {
         s
     }
 
-    /// How SQL files are read.
+    /// How SQL files are read (schema dumps are resolved by the caller, which knows the
+    /// root).
     pub fn sql_options(&self) -> crate::project::SqlOptions {
         crate::project::SqlOptions {
             default_dialect: self
                 .dialect
                 .map(DialectName::dialect)
                 .unwrap_or(crate::model::Dialect::Postgres),
-            targets: self
-                .targets
-                .as_ref()
-                .map(|t| t.iter().map(|d| d.dialect()).collect()),
+            targets: self.targets.as_ref().map(|t| {
+                t.iter()
+                    .filter_map(|w| crate::discover::engine_of(w))
+                    .map(|e| e.name.to_string())
+                    .collect()
+            }),
+            placeholders: self.placeholders(),
+            baseline_schemas: Vec::new(),
         }
+    }
+
+    /// The schema dumps the configuration names (`baseline_schema`, globally or per root), with
+    /// the version each stands for: as configured, else the folder's name (`full_schemas/72`),
+    /// else the newest version the dump records in `schema_migrations`.
+    pub fn baseline_schemas(
+        &self,
+        root: &Path,
+    ) -> Result<Vec<crate::project::ConfiguredDump>, String> {
+        let cfg = self;
+        let mut entries: Vec<(&str, Option<&str>, Option<String>)> = Vec::new();
+        if let Some(path) = &cfg.baseline_schema {
+            entries.push((path, cfg.baseline_schema_version.as_deref(), None));
+        }
+        for r in &cfg.roots {
+            if let Some(path) = &r.baseline_schema {
+                entries.push((
+                    path,
+                    r.baseline_schema_version.as_deref(),
+                    Some(r.path.clone()),
+                ));
+            }
+        }
+        let mut out = Vec::new();
+        for (path, version, for_root) in entries {
+            let rel = path.trim_matches('/').to_string();
+            let abs = root.join(&rel);
+            if !abs.exists() {
+                return Err(format!(
+                    "baseline_schema {path}: no such file or folder under {}",
+                    root.display()
+                ));
+            }
+            let from_name = || {
+                abs.file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| crate::discover::Version::parse_folder(n))
+                    .map(|(v, _)| v)
+                    .filter(|_| abs.is_dir())
+            };
+            let recorded = || {
+                std::fs::read_to_string(&abs)
+                    .ok()
+                    .and_then(|t| crate::project::recorded_version(&t))
+            };
+            let version = match version {
+                Some(v) => crate::discover::Version::parse_prefix(v.trim_start_matches(['V', 'v']))
+                    .filter(|(_, rest)| rest.is_empty())
+                    .map(|(v, _)| v)
+                    .ok_or_else(|| format!("baseline_schema_version `{v}` is not a version"))?,
+                None => from_name().or_else(recorded).ok_or_else(|| {
+                    format!(
+                        "baseline_schema {path}: say which version the dump stands for with \
+                         baseline_schema_version = \"…\" (it records none in schema_migrations)"
+                    )
+                })?,
+            };
+            out.push(crate::project::ConfiguredDump {
+                rel,
+                version,
+                root: for_root,
+            });
+        }
+        Ok(out)
+    }
+
+    /// How SQL files are read under `root`: [`Config::sql_options`] with the schema dumps
+    /// the configuration names, resolved.
+    pub fn sql_options_at(&self, root: &Path) -> Result<crate::project::SqlOptions, String> {
+        let mut sql = self.sql_options();
+        sql.baseline_schemas = self.baseline_schemas(root)?;
+        Ok(sql)
+    }
+
+    /// `[placeholders]` and `placeholder_patterns`.
+    pub fn placeholders(&self) -> crate::frontend::sql::placeholders::Placeholders {
+        use crate::frontend::sql::placeholders::Placeholders;
+        let mut p = Placeholders::default();
+        for (name, value) in &self.placeholders {
+            match value {
+                toml::Value::Table(t) => {
+                    let Some(engine) = crate::discover::engine_of(name) else {
+                        continue;
+                    };
+                    let vals = p.per_engine.entry(engine.name.to_string()).or_default();
+                    for (k, v) in t {
+                        if let Some(text) = scalar_text(v) {
+                            vals.insert(k.clone(), text);
+                        }
+                    }
+                }
+                v => {
+                    if let Some(text) = scalar_text(v) {
+                        p.values.insert(name.clone(), text);
+                    }
+                }
+            }
+        }
+        p.patterns = self
+            .placeholder_patterns
+            .iter()
+            .filter_map(|pat| Placeholders::parse_pattern(pat).ok())
+            .collect();
+        p
     }
 
     /// The exclude patterns as one matcher.

@@ -2,7 +2,16 @@
 //!
 //! Discovery walks with `ignore`, so `.gitignore`d paths are skipped as users expect, and it
 //! never descends into virtualenvs, `site-packages` or `node_modules` even when they are not
-//! ignored (Django's own `contrib` migrations are not the project's).
+//! ignored (Django's own `contrib` migrations are not the project's). Folders of test data and
+//! vendored code (`testdata`, `fixtures`, `stub`, `vendor`…) are walked but their migrations
+//! are set aside and counted, never mixed into the project's histories. A path named on the
+//! command line is always read.
+
+mod engine;
+mod layout;
+
+pub use engine::{Engine, engine_of, engine_words, is_engine_word};
+pub use layout::{Dump, classify_code, classify_dump, classify_sql};
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -82,6 +91,33 @@ impl Version {
             &s[i..],
         ))
     }
+
+    /// A whole name that is a version, optionally followed by a description (`58`,
+    /// `20210101120000_init`, `2020-01-01-000000_create_users`): a version folder's name.
+    pub fn parse_folder(name: &str) -> Option<(Version, &str)> {
+        let (v, tail) = Version::parse_prefix(name)?;
+        if tail.is_empty() {
+            return Some((v, ""));
+        }
+        let desc = tail.strip_prefix(['_', '-', '.'])?;
+        (!desc.is_empty()).then_some((v, desc))
+    }
+}
+
+/// Where a file names its engine, which decides how it combines with the files that name
+/// none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EngineMark {
+    /// No engine: the file applies to every engine of its history.
+    None,
+    /// In the name before the extension (`x.mysql.up.sql`, `x.postgres.sql`): as ory/popx
+    /// reads them, it replaces the generic file of the same version for that engine.
+    Name,
+    /// After `.sql` (`x.sql.postgres`): as Synapse reads them, it is applied besides the
+    /// generic files.
+    Suffix,
+    /// A folder named after the engine (`db/migration/POSTGRESQL/`).
+    Folder,
 }
 
 /// A SQL migration file found by discovery.
@@ -99,41 +135,14 @@ pub struct SqlFile {
     pub history: String,
     /// The database engine the file's name or folder names, if any.
     pub engine: Option<Engine>,
-}
-
-/// A database engine named by a file or folder.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Engine {
-    Known(crate::model::Dialect),
-    /// An engine rollsafe does not read (h2, mssql, oracle…): such files are skipped, never read
-    /// as another engine's SQL.
-    Other(String),
-}
-
-/// The engine an engine word names.
-pub fn engine_of(word: &str) -> Option<Engine> {
-    use crate::model::Dialect;
-    let w = word.to_ascii_lowercase();
-    Some(match w.as_str() {
-        "postgres" | "postgresql" | "pg" | "cockroach" | "cockroachdb" => {
-            Engine::Known(Dialect::Postgres)
-        }
-        "mysql" | "mariadb" => Engine::Known(Dialect::Mysql),
-        "sqlite" | "sqlite3" => Engine::Known(Dialect::Sqlite),
-        _ if DIALECT_WORDS.contains(&w.as_str()) => Engine::Other(w),
-        _ => return None,
-    })
-}
-
-/// The engine of a migration file: a word of its name (`x.mysql.up.sql`, `x.sql.sqlite`), else
-/// the nearest folder named after an engine (`migrations/mysql/0001_x.sql`).
-fn engine_of_path(rel: &str) -> Option<Engine> {
-    let mut parts: Vec<&str> = rel.split('/').collect();
-    let file = parts.pop().unwrap_or("");
-    file.split('.')
-        .skip(1)
-        .find_map(engine_of)
-        .or_else(|| parts.iter().rev().find_map(|d| engine_of(d)))
+    /// Where the engine is named.
+    pub engine_mark: EngineMark,
+    /// The file lies in a folder named by its version (`delta/58/users.sql`,
+    /// `20210101_init/migration.sql`): the files of one folder ship together, in name order.
+    pub in_version_folder: bool,
+    /// Project code among SQL deltas (Synapse's `delta/58/x.py`): it runs at migration time
+    /// and what it does to the schema cannot be seen.
+    pub code: bool,
 }
 
 impl SqlFile {
@@ -167,120 +176,84 @@ pub fn is_excluded_dir(name: &str) -> bool {
     )
 }
 
-/// Tells whether a path names a SQL migration, and which. `rel` is relative to the root.
-pub fn classify_sql(path: &Path, rel: &str) -> Option<SqlFile> {
-    let file_name = path.file_name()?.to_str()?;
-    // `name[.engine][.up|.down].sql[.engine]`: the name ends at the first dot-separated word that
-    // is `sql`, a direction or an engine (`.sqlite3` is not `.sql`).
-    let words: Vec<&str> = file_name.split('.').collect();
-    if !words.iter().skip(1).any(|w| w.eq_ignore_ascii_case("sql")) {
-        return None;
-    }
-    let is_special = |w: &str| {
-        ["sql", "up", "down", "undo"]
-            .iter()
-            .any(|x| x.eq_ignore_ascii_case(w))
-            || DIALECT_WORDS.iter().any(|x| x.eq_ignore_ascii_case(w))
-    };
-    let first_special = (1..words.len()).find(|&i| is_special(words[i]))?;
-    let stem_len = words[..first_special].join(".").len();
-    let stem = &file_name[..stem_len];
-    let parent_rel = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let tail = &words[first_special..];
-    let has = |x: &str| tail.iter().any(|w| w.eq_ignore_ascii_case(x));
-    let mut role = if has("down") || has("undo") {
-        SqlRole::Down
-    } else {
-        SqlRole::Up
-    };
-    let stem = strip_dialect_suffix(stem);
-
-    // Flyway prefixes.
-    let flyway = |prefix: char| -> Option<(Version, String)> {
-        let rest = stem.strip_prefix(prefix)?;
-        let (v, tail) = Version::parse_prefix(rest)?;
-        let desc = tail.strip_prefix("__")?;
-        Some((v, desc.to_string()))
-    };
-    let mut history = parent_rel.to_string();
-    let (version, description) = if let Some(desc) = stem.strip_prefix("R__") {
-        role = SqlRole::Repeatable;
-        (None, desc.to_string())
-    } else if let Some((v, d)) = flyway('V') {
-        (Some(v), d)
-    } else if let Some((v, d)) = flyway('U') {
-        role = SqlRole::Down;
-        (Some(v), d)
-    } else if let Some((v, d)) = flyway('B') {
-        role = SqlRole::Baseline;
-        (Some(v), d)
-    } else if let Some((v, tail)) = Version::parse_prefix(stem) {
-        let desc = tail.trim_start_matches(['_', '-', '.']).to_string();
-        (Some(v), desc)
-    } else {
-        // Numbered folders: `migrations/0001_init/up.sql`, `…/20210101_init/migration.sql`.
-        let (grand_rel, folder) = match parent_rel.rsplit_once('/') {
-            Some((g, f)) => (g, f),
-            None => ("", parent_rel),
-        };
-        let (v, tail) = Version::parse_prefix(folder)?;
-        let name = stem.to_ascii_lowercase();
-        match name.as_str() {
-            "up" | "migration" | "forward" => {}
-            "down" | "rollback" | "backward" => role = SqlRole::Down,
-            _ => return None,
-        }
-        history = grand_rel.to_string();
-        let desc = tail.trim_start_matches(['_', '-', '.']).to_string();
-        (Some(v), desc)
-    };
-    Some(SqlFile {
-        path: path.to_path_buf(),
-        rel: rel.to_string(),
-        role,
-        version,
-        description,
-        history,
-        engine: engine_of_path(rel),
-    })
-}
-
-/// Engine names used as file-name suffixes (`0001_init.postgres.up.sql`).
-pub const DIALECT_WORDS: &[&str] = &[
-    "postgres",
-    "postgresql",
-    "pg",
-    "mysql",
-    "mariadb",
-    "sqlite",
-    "sqlite3",
-    "cockroach",
-    "cockroachdb",
-    "h2",
-    "mssql",
-    "sqlserver",
-    "oracle",
-    "clickhouse",
+/// Folders of test data and vendored code: migrations under them are a tool's test cases or
+/// another project's, not this project's histories. Discovery sets them aside (and counts
+/// them); naming one on the command line, pointing `--root` or `[[roots]]` into one reads it.
+pub const SET_ASIDE_DIRS: &[&str] = &[
+    "testdata",
+    "test_data",
+    "test-data",
+    "fixtures",
+    "__fixtures__",
+    "stub",
+    "stubs",
+    "vendor",
+    "third_party",
+    "third-party",
 ];
 
-fn strip_dialect_suffix(stem: &str) -> &str {
-    if let Some((head, tail)) = stem.rsplit_once('.')
-        && DIALECT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(tail))
-    {
-        return head;
-    }
-    stem
+/// Whether a folder name marks test data or vendored code (see [`SET_ASIDE_DIRS`]).
+pub fn is_set_aside_dir(name: &str) -> bool {
+    SET_ASIDE_DIRS.iter().any(|d| d.eq_ignore_ascii_case(name))
 }
 
 /// Everything discovery found under a root.
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub sql: Vec<SqlFile>,
+    /// Schema dumps that may stand for a history's early versions (Synapse's
+    /// `full_schemas/72/full.sql.postgres`, dbmate's `db/schema.sql`).
+    pub dumps: Vec<Dump>,
     /// Every file walked (relative, `/`-separated): the Python frontends find their
     /// environments and apps in it.
     pub files: Vec<String>,
+    /// SQL migrations under test-data or vendored folders, set aside (relative paths).
+    pub set_aside: Vec<String>,
     /// Paths that could not be walked (permission denied, broken links), with the reason.
     pub walk_errors: Vec<(String, String)>,
+}
+
+impl Discovered {
+    /// Classifies one file (relative to the root); `below_start` is its path below the folder
+    /// the walk started in, whose folders decide whether it is set aside.
+    fn add(&mut self, root: &Path, rel: &str, below_start: &str, set_aside: bool) {
+        let path = root.join(rel);
+        let aside = set_aside && {
+            let mut dirs: Vec<&str> = below_start.split('/').collect();
+            dirs.pop();
+            dirs.iter().any(|d| is_set_aside_dir(d))
+        };
+        if let Some(d) = classify_dump(&path, rel) {
+            if !aside {
+                self.dumps.push(d);
+            }
+        } else if let Some(f) = classify_sql(&path, rel).or_else(|| classify_code(&path, rel)) {
+            if aside {
+                if !f.code {
+                    self.set_aside.push(rel.to_string());
+                }
+            } else {
+                self.sql.push(f);
+            }
+        }
+        if !aside {
+            self.files.push(rel.to_string());
+        }
+    }
+
+    fn finish(&mut self) {
+        self.sql.sort_by(|a, b| a.rel.cmp(&b.rel));
+        self.sql.dedup_by(|a, b| a.rel == b.rel);
+        self.dumps.sort_by(|a, b| a.rel.cmp(&b.rel));
+        self.dumps.dedup_by(|a, b| a.rel == b.rel);
+        self.files.sort();
+        self.files.dedup();
+        let read: std::collections::BTreeSet<&str> =
+            self.sql.iter().map(|f| f.rel.as_str()).collect();
+        self.set_aside.sort();
+        self.set_aside.dedup();
+        self.set_aside.retain(|r| !read.contains(r.as_str()));
+    }
 }
 
 /// What to walk: the whole root, or only some folders of it; and what never to read.
@@ -290,6 +263,9 @@ pub struct Options {
     pub roots: Vec<String>,
     /// Patterns matched against paths relative to the root.
     pub exclude: Option<globset::GlobSet>,
+    /// Files or folders named on the command line (absolute): read whatever `.gitignore`,
+    /// `exclude` or the test-data folders say, with the rest of their history.
+    pub named: Vec<PathBuf>,
 }
 
 /// Walks `root` for migration files.
@@ -313,23 +289,80 @@ pub fn discover_with(root: &Path, opts: &Options) -> Discovered {
             ));
             continue;
         }
-        walk(root, &start, opts, &mut found);
+        walk(root, &start, opts.exclude.as_ref(), true, &mut found);
     }
-    found.sql.sort_by(|a, b| a.rel.cmp(&b.rel));
-    found.sql.dedup_by(|a, b| a.rel == b.rel);
-    found.files.sort();
-    found.files.dedup();
+    add_named(root, &opts.named, &mut found);
+    found.finish();
     found
 }
 
-fn walk(root: &Path, start: &Path, opts: &Options, found: &mut Discovered) {
-    let exclude = opts.exclude.clone();
+/// Classifies the files of a listing (a git tree at some revision) as a walk of the whole root
+/// would: the same folders left out, the same set aside.
+pub fn discover_listing(root: &Path, paths: &[String]) -> Discovered {
+    let venvs: Vec<&str> = paths
+        .iter()
+        .filter_map(|p| p.strip_suffix("/pyvenv.cfg"))
+        .collect();
+    let mut found = Discovered::default();
+    for p in paths {
+        let mut dirs: Vec<&str> = p.split('/').collect();
+        dirs.pop();
+        if dirs.iter().any(|d| is_excluded_dir(d))
+            || venvs.iter().any(|v| p.starts_with(&format!("{v}/")))
+        {
+            continue;
+        }
+        found.add(root, p, p, true);
+    }
+    found.finish();
+    found
+}
+
+/// Named paths discovery left out (ignored, excluded, set aside): a named file is read with
+/// the other files of its history, a named folder whole.
+fn add_named(root: &Path, named: &[PathBuf], found: &mut Discovered) {
+    for p in named {
+        let rel = relative(root, p);
+        if p.is_dir() {
+            walk(root, p, None, false, found);
+            continue;
+        }
+        if !p.is_file() || found.files.contains(&rel) {
+            continue;
+        }
+        let history = classify_sql(p, &rel)
+            .or_else(|| classify_code(p, &rel))
+            .map(|f| f.history);
+        let folder = match &history {
+            Some(h) => root.join(h),
+            None => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let mut siblings = Discovered::default();
+        walk(root, &folder, None, false, &mut siblings);
+        found.sql.extend(
+            siblings
+                .sql
+                .into_iter()
+                .filter(|f| Some(&f.history) == history.as_ref()),
+        );
+        found.files.extend(siblings.files);
+        found.files.push(rel);
+    }
+}
+
+fn walk(
+    root: &Path,
+    start: &Path,
+    exclude: Option<&globset::GlobSet>,
+    ignore_files: bool,
+    found: &mut Discovered,
+) {
+    let exclude = exclude.cloned();
     let root_owned = root.to_path_buf();
     let walker = ignore::WalkBuilder::new(start)
+        .standard_filters(ignore_files)
         .hidden(false)
-        .git_ignore(true)
         .git_global(false)
-        .git_exclude(true)
         .require_git(false)
         .parents(false)
         .filter_entry(move |e| {
@@ -362,10 +395,8 @@ fn walk(root: &Path, start: &Path, opts: &Options, found: &mut Discovered) {
             continue;
         }
         let rel = relative(root, entry.path());
-        if let Some(f) = classify_sql(entry.path(), &rel) {
-            found.sql.push(f);
-        }
-        found.files.push(rel);
+        let below = relative(start, entry.path());
+        found.add(root, &rel, &below, ignore_files);
     }
 }
 
@@ -395,10 +426,6 @@ mod tests {
         })
     }
 
-    fn c(rel: &str) -> Option<SqlFile> {
-        classify_sql(Path::new(rel), rel)
-    }
-
     #[test]
     fn versions_order_numerically() {
         assert!(v("9") < v("10"));
@@ -409,82 +436,57 @@ mod tests {
     }
 
     #[test]
-    fn flyway_names() {
-        let f = c("db/migration/V1_2__add_users.sql").expect("flyway versioned");
-        assert_eq!(f.role, SqlRole::Up);
-        assert_eq!(f.id(), "1_2");
-        assert_eq!(f.version.expect("version").parts, vec![1, 2]);
-        assert_eq!(f.description, "add_users");
-        assert_eq!(f.history, "db/migration");
-        let r = c("db/migration/R__views.sql").expect("repeatable");
-        assert_eq!(r.role, SqlRole::Repeatable);
-        let b = c("db/migration/B5__baseline.sql").expect("baseline");
-        assert_eq!(b.role, SqlRole::Baseline);
-        let u = c("db/migration/U3__undo.sql").expect("undo");
-        assert_eq!(u.role, SqlRole::Down);
+    fn folder_names_that_are_versions() {
+        assert_eq!(
+            Version::parse_folder("58").map(|(v, d)| (v.text, d)),
+            Some(("58".into(), ""))
+        );
+        assert_eq!(
+            Version::parse_folder("20210101120000_init").map(|(v, d)| (v.text, d)),
+            Some(("20210101120000".into(), "init"))
+        );
+        assert!(Version::parse_folder("v12").is_none());
+        assert!(Version::parse_folder("2fa").is_none());
+    }
+
+    fn walk_tree(files: &[&str], named: &[&str]) -> Discovered {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for f in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, "SELECT 1;\n").expect("write");
+        }
+        let opts = Options {
+            named: named.iter().map(|n| dir.path().join(n)).collect(),
+            ..Options::default()
+        };
+        discover_with(dir.path(), &opts)
     }
 
     #[test]
-    fn golang_migrate_and_dialect_suffixes() {
-        let up = c("migrations/0001_init.up.sql").expect("up");
-        assert_eq!((up.role, up.id().as_str()), (SqlRole::Up, "0001"));
-        let down = c("migrations/0001_init.down.sql").expect("down");
-        assert_eq!(down.role, SqlRole::Down);
-        let pg = c("migrations/0001_init.postgres.up.sql").expect("dialect up");
-        assert_eq!(pg.description, "init");
-        let sq = c("migrations/0002_x.sql.sqlite").expect("dialect after .sql");
-        assert_eq!(sq.id(), "0002");
-        // `.sqlite3` must not be mistaken for the `.sql` extension.
-        let d3 = c("migrations/0003_x.sqlite3.down.sql").expect("sqlite3 down");
-        assert_eq!((d3.role, d3.description.as_str()), (SqlRole::Down, "x"));
-        let f = c("db/V1.2__dotted.sql").expect("dotted flyway version");
-        assert_eq!(f.id(), "1.2");
+    fn test_data_and_vendored_folders_are_set_aside() {
+        let found = walk_tree(
+            &[
+                "db/migrations/0001_init.up.sql",
+                "db/migratest/testdata/0001_rows.sql",
+                "lib/popx/stub/migrations/0001_x.up.sql",
+                "vendor/github.com/x/migrations/0001_y.sql",
+            ],
+            &[],
+        );
+        let read: Vec<&str> = found.sql.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(read, ["db/migrations/0001_init.up.sql"]);
+        assert_eq!(found.set_aside.len(), 3, "{:?}", found.set_aside);
     }
 
     #[test]
-    fn numbered_folders_and_timestamps() {
-        let p = c("prisma/migrations/20210101120000_init/migration.sql").expect("prisma");
-        assert_eq!(p.history, "prisma/migrations");
-        assert_eq!(p.id(), "20210101120000");
-        let d = c("migrations/2020-01-01-000000_create_users/down.sql").expect("diesel down");
-        assert_eq!(d.role, SqlRole::Down);
-        let t = c("db/migrations/20151129054053_test_migration.sql").expect("dbmate");
-        assert_eq!(t.id(), "20151129054053");
-    }
-
-    #[test]
-    fn engines_from_names_and_folders() {
-        use crate::model::Dialect;
-        let e = |rel: &str| c(rel).and_then(|f| f.engine);
-        assert_eq!(
-            e("m/0001_init.mysql.up.sql"),
-            Some(Engine::Known(Dialect::Mysql))
+    fn a_named_file_set_aside_is_read_with_its_history() {
+        let found = walk_tree(
+            &["t/testdata/m/0001_a.sql", "t/testdata/m/0002_b.sql"],
+            &["t/testdata/m/0002_b.sql"],
         );
-        assert_eq!(
-            e("m/0001_init.sqlite3.up.sql"),
-            Some(Engine::Known(Dialect::Sqlite))
-        );
-        assert_eq!(
-            e("m/0001_init.sql.sqlite"),
-            Some(Engine::Known(Dialect::Sqlite))
-        );
-        assert_eq!(
-            e("m/0001_init.cockroach.up.sql"),
-            Some(Engine::Known(Dialect::Postgres))
-        );
-        assert_eq!(
-            e("db/mysql/V1__init.sql"),
-            Some(Engine::Known(Dialect::Mysql))
-        );
-        assert_eq!(e("db/h2/V1__init.sql"), Some(Engine::Other("h2".into())));
-        assert_eq!(e("db/migration/V1__init.sql"), None);
-    }
-
-    #[test]
-    fn not_migrations() {
-        assert!(c("db/schema.sql").is_none());
-        assert!(c("db/seed/users.sql").is_none());
-        assert!(c("README.md").is_none());
-        assert!(c("migrations/0001_init/notes.sql").is_none());
+        let read: Vec<&str> = found.sql.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(read, ["t/testdata/m/0001_a.sql", "t/testdata/m/0002_b.sql"]);
+        assert!(found.set_aside.is_empty());
     }
 }

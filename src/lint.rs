@@ -116,11 +116,23 @@ pub struct Step {
 
 /// Applies one migration to `schema`, comparing the touched objects before and after.
 pub fn step(schema: &mut Schema, index: usize, m: &Migration) -> Step {
-    let ops = m.changes.iter().map(|c| &c.op);
+    step_together(schema, &[(index, m)])
+}
+
+/// Applies migrations that one deploy applies together (the files of a version folder),
+/// comparing the touched objects before the first and after the last: what an earlier file of
+/// the step creates is new for the previous app version.
+pub fn step_together(schema: &mut Schema, members: &[(usize, &Migration)]) -> Step {
+    let ops = members
+        .iter()
+        .flat_map(|(_, m)| m.changes.iter().map(|c| &c.op));
     schema.prepare(ops.clone());
     let touched = schema.touched_by(ops);
     let before = schema.subset(&touched);
-    let events = apply_migration(schema, index, m);
+    let mut events = Vec::new();
+    for (index, m) in members {
+        events.extend(apply_migration(schema, *index, m));
+    }
     let breakages = crate::rules::breakages(&Comparison::new(&before, schema, &events));
     Step { breakages, events }
 }
@@ -179,27 +191,38 @@ pub fn lint_against(
     };
     for history in &project.histories {
         let mut schema = Schema::new();
-        for &mi in &history.order {
-            let m = &project.migrations[mi];
-            let mut step = step(&mut schema, mi, m);
-            if let Some(a) = against.filter(|a| a.migrations.contains(&mi)) {
-                step.breakages = a
-                    .breakages
-                    .iter()
-                    .filter(|b| b.at.migration == mi)
-                    .cloned()
-                    .collect();
-            }
-            result.classes[mi] = classify(m, mi, &step);
-            if result.selected[mi] {
-                result.signoffs[mi] =
-                    findings_for(m, mi, &step.breakages, settings, &mut result.findings);
+        for range in history.step_ranges() {
+            let members: Vec<(usize, &Migration)> = history.order[range]
+                .iter()
+                .map(|&mi| (mi, &project.migrations[mi]))
+                .collect();
+            let step = step_together(&mut schema, &members);
+            for &(mi, m) in &members {
+                // The gate judges the migrations it adds against the base instead.
+                let gated: Option<Vec<Breakage>> =
+                    against.filter(|a| a.migrations.contains(&mi)).map(|a| {
+                        a.breakages
+                            .iter()
+                            .filter(|b| b.at.migration == mi)
+                            .cloned()
+                            .collect()
+                    });
+                let breakages = gated.as_deref().unwrap_or(&step.breakages);
+                result.classes[mi] = classify(m, mi, breakages, &step.events);
+                if result.selected[mi] {
+                    result.signoffs[mi] =
+                        findings_for(m, mi, breakages, settings, &mut result.findings);
+                }
             }
         }
     }
-    // Migrations outside every history (none today) still get their file-level findings.
+    // Migrations outside every history still get their file-level findings; those a baseline
+    // stands for are history, never reported.
     for (mi, m) in project.migrations.iter().enumerate() {
-        let in_history = project.histories.iter().any(|h| h.order.contains(&mi));
+        let in_history = project
+            .histories
+            .iter()
+            .any(|h| h.order.contains(&mi) || h.superseded.contains(&mi));
         if !in_history && result.selected[mi] {
             result.signoffs[mi] = findings_for(m, mi, &[], settings, &mut result.findings);
         }
@@ -228,7 +251,12 @@ pub fn lint_against(
     result
 }
 
-fn classify(m: &Migration, mi: usize, step: &Step) -> Vec<ChangeClass> {
+fn classify(
+    m: &Migration,
+    mi: usize,
+    breakages: &[Breakage],
+    events: &[Event],
+) -> Vec<ChangeClass> {
     m.changes
         .iter()
         .enumerate()
@@ -237,7 +265,7 @@ fn classify(m: &Migration, mi: usize, step: &Step) -> Vec<ChangeClass> {
                 migration: mi,
                 change: ci,
             };
-            let broken: Vec<&Breakage> = step.breakages.iter().filter(|b| b.at == at).collect();
+            let broken: Vec<&Breakage> = breakages.iter().filter(|b| b.at == at).collect();
             if !broken.is_empty() {
                 let rules: Vec<&str> = broken.iter().map(|b| b.rule.name()).collect();
                 return ChangeClass {
@@ -250,7 +278,7 @@ fn classify(m: &Migration, mi: usize, step: &Step) -> Vec<ChangeClass> {
                 Op::Neutral { .. } | Op::DataChange { .. } => Class::Neutral,
                 _ => Class::Expand,
             };
-            let note = step.events.iter().find_map(|e| match &e.kind {
+            let note = events.iter().find_map(|e| match &e.kind {
                 EventKind::ColumnTypeChanged { from, to, .. }
                     if e.at == at && from != to && is_widening(from, to) =>
                 {

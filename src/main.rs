@@ -73,6 +73,10 @@ enum Command {
         /// Migrations at or before this id are history: replayed, never reported.
         #[arg(long, value_name = "ID")]
         baseline: Option<String>,
+        /// Apply `.gitignore`, `exclude` and the test-data folders to the named paths too (a
+        /// named migration is otherwise always checked); for pre-commit hooks.
+        #[arg(long)]
+        force_exclude: bool,
     },
     /// Is rolling the app back to TARGET schema-compatible with the database as it is now?
     /// TARGET is a git revision (tag, branch, sha, HEAD~3) or a migration id; or name what was
@@ -198,6 +202,7 @@ fn run(command: Command) -> Result<(String, u8), String> {
             config,
             severity,
             baseline,
+            force_exclude,
         } => {
             let request = CheckRequest {
                 cwd,
@@ -207,6 +212,7 @@ fn run(command: Command) -> Result<(String, u8), String> {
                 config,
                 severity,
                 baseline,
+                force_exclude,
             };
             let outcome = rollsafe::app::check::run(&request)?;
             let format = format.unwrap_or_else(default_check_format);

@@ -696,6 +696,9 @@ pub struct Migration {
     pub id_span: Span,
     /// Repeatable migrations (Flyway `R__`) run after versioned ones whenever they change.
     pub repeatable: bool,
+    /// A baseline: a schema dump or Flyway `B…` script, the whole schema at its version (what
+    /// it creates is the starting point, not a change the previous version meets).
+    pub baseline: bool,
     #[serde(skip)]
     pub source: Arc<str>,
 }
@@ -720,6 +723,7 @@ impl Migration {
             graph_issues: Vec::new(),
             id_span: Span::default(),
             repeatable: false,
+            baseline: false,
             source,
         }
     }

@@ -1,9 +1,14 @@
 //! A project: every migration found under a root, read by its frontend, grouped into
 //! histories and put in replay order.
 
-use crate::discover::{self, Engine, SqlFile, SqlRole};
-use crate::frontend::sql;
-use crate::model::{Dialect, Downgrade, Framework, Migration, ParseIssue, Span};
+mod sql;
+
+pub use sql::recorded_version;
+
+use crate::discover::{self, Dump, Engine, SqlFile, SqlRole, Version};
+use crate::frontend::sql::Reading;
+use crate::frontend::sql::placeholders::Placeholders;
+use crate::model::{Dialect, Framework, Migration, ParseIssue, Span};
 use crate::source;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -17,6 +22,22 @@ pub struct History {
     pub framework: Framework,
     /// Indices into [`Project::migrations`], in the order they apply.
     pub order: Vec<usize>,
+    /// Runs of `order` (positions) that one deploy applies together: the files of a version
+    /// folder, part files of one version. Empty: every migration is its own step.
+    pub steps: Vec<std::ops::Range<usize>>,
+    /// Migrations read but not replayed: a baseline (schema dump) stands for them.
+    pub superseded: Vec<usize>,
+}
+
+impl History {
+    /// The steps of this history as ranges over [`History::order`].
+    pub fn step_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        if self.steps.is_empty() {
+            (0..self.order.len()).map(|i| i..i + 1).collect()
+        } else {
+            self.steps.clone()
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -26,6 +47,54 @@ pub struct Project {
     pub histories: Vec<History>,
     /// Paths discovery could not walk, with the reason.
     pub walk_errors: Vec<(String, String)>,
+    /// Files found and deliberately not replayed, by reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Why files were found and not replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Written for an engine rollsafe does not read (never read as another engine's SQL).
+    Engine(Engine),
+    /// For an engine the configuration's `targets` leave out.
+    NotTargeted(Engine),
+    /// Under a test-data or vendored folder (`testdata`, `fixtures`, `stub`, `vendor`…).
+    SetAside,
+    /// At or below the version of the baseline (schema dump) of their history: read, not
+    /// replayed.
+    Superseded { history: String, baseline: String },
+}
+
+/// Files skipped for one reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub reason: SkipReason,
+    /// Relative paths, in the order found.
+    pub files: Vec<String>,
+}
+
+/// A schema dump the configuration names (`baseline_schema`), resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredDump {
+    /// The dump file, or the folder of its files, relative to the root.
+    pub rel: String,
+    /// The version it stands for.
+    pub version: Version,
+    /// The configured root it belongs to (`[[roots]]`); `None`: every history.
+    pub root: Option<String>,
+}
+
+impl ConfiguredDump {
+    /// Whether it stands for the history in `folder`.
+    pub fn applies_to(&self, folder: &str) -> bool {
+        match &self.root {
+            None => true,
+            Some(r) => {
+                let r = r.trim_end_matches('/');
+                r.is_empty() || folder == r || folder.starts_with(&format!("{r}/"))
+            }
+        }
+    }
 }
 
 /// How SQL files are read.
@@ -33,9 +102,13 @@ pub struct Project {
 pub struct SqlOptions {
     /// The dialect of files that name no engine, when their folder holds none that do.
     pub default_dialect: Dialect,
-    /// The engines the project targets; files for other engines are skipped. `None`: every
-    /// engine that has files.
-    pub targets: Option<Vec<Dialect>>,
+    /// The engines the project targets (canonical names: `postgres`, `cockroach`, `mysql`);
+    /// files for other engines are skipped. `None`: every engine that has files.
+    pub targets: Option<Vec<String>>,
+    /// Placeholder values and syntaxes (`${schema}`, `$%NAME%$`).
+    pub placeholders: Placeholders,
+    /// Schema dumps the configuration names.
+    pub baseline_schemas: Vec<ConfiguredDump>,
 }
 
 impl Default for SqlOptions {
@@ -43,6 +116,18 @@ impl Default for SqlOptions {
         SqlOptions {
             default_dialect: Dialect::Postgres,
             targets: None,
+            placeholders: Placeholders::default(),
+            baseline_schemas: Vec::new(),
+        }
+    }
+}
+
+impl SqlOptions {
+    /// How the files of one engine are read.
+    pub fn reading(&self, engine: Engine) -> Reading<'_> {
+        Reading {
+            placeholders: &self.placeholders,
+            engine: Some(engine.name),
         }
     }
 }
@@ -126,26 +211,21 @@ impl Project {
             repo.root.join(&scope.under)
         };
         let listed = repo.ls_tree(sha)?;
-        let paths: Vec<&str> = listed.iter().filter_map(|p| scope.relative(p)).collect();
-        let venvs: Vec<&str> = paths
+        let paths: Vec<String> = listed
             .iter()
-            .filter_map(|p| p.strip_suffix("/pyvenv.cfg"))
+            .filter_map(|p| scope.relative(p))
+            .map(String::from)
             .collect();
-        let kept: Vec<String> = paths
+        let mut found = discover::discover_listing(&root, &paths);
+        let kept = std::mem::take(&mut found.files);
+        let mut wanted: Vec<String> = found.sql.iter().map(|f| f.rel.clone()).collect();
+        wanted.extend(found.dumps.iter().map(|d| d.rel.clone()));
+        let flyway_files: Vec<String> = kept
             .iter()
-            .filter(|p| {
-                let mut dirs: Vec<&str> = p.split('/').collect();
-                dirs.pop();
-                !dirs.iter().any(|d| discover::is_excluded_dir(d))
-                    && !venvs.iter().any(|v| p.starts_with(&format!("{v}/")))
-            })
-            .map(|p| p.to_string())
+            .filter(|f| crate::frontend::sql::flyway_config::is_config_file(f))
+            .cloned()
             .collect();
-        let files: Vec<SqlFile> = kept
-            .iter()
-            .filter_map(|p| discover::classify_sql(&root.join(p), p))
-            .collect();
-        let mut wanted: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
+        wanted.extend(flyway_files);
         // Alembic: the ini files first (they say where the revisions are), then the revisions.
         let inis: Vec<String> = kept
             .iter()
@@ -173,7 +253,12 @@ impl Project {
         let mut blobs = read_blobs_under(repo, sha, &scope.under, &wanted)?;
         blobs.extend(ini_blobs);
         let blobs = Blobs(blobs);
-        let mut p = Project::from_sql_files_with(&root, files, &blobs, &scope.sql);
+        let opts =
+            with_project_placeholders(&scope.sql, &kept, &|rel: &str| blobs.0.get(rel).cloned());
+        found.files = kept.clone();
+        let dumps = configured_dumps(&root, &opts, &mut found);
+        let mut p = sql::load(&root, found.sql, dumps, &blobs, &opts);
+        p.note_set_aside(found.set_aside);
         p.add_alembic(&kept, &|rel: &str| blobs.0.get(rel).cloned());
         p.add_django(&kept, &|rel: &str| blobs.0.get(rel).cloned());
         Ok(p)
@@ -191,8 +276,13 @@ impl Project {
 
     /// Like [`Project::load_with`], with SQL dialect settings.
     pub fn load_configured(root: &Path, opts: &discover::Options, sql: &SqlOptions) -> Project {
-        let found = discover::discover_with(root, opts);
-        let mut p = Project::from_sql_files_with(root, found.sql, &Disk, sql);
+        let mut found = discover::discover_with(root, opts);
+        let sql = &with_project_placeholders(sql, &found.files, &|rel: &str| {
+            std::fs::read(root.join(rel)).ok()
+        });
+        let dumps = configured_dumps(root, sql, &mut found);
+        let mut p = sql::load(root, found.sql, dumps, &Disk, sql);
+        p.note_set_aside(found.set_aside);
         p.add_alembic(&found.files, &|rel: &str| {
             std::fs::read(root.join(rel)).ok()
         });
@@ -210,128 +300,80 @@ impl Project {
     }
 
     /// Reads the given SQL files (in parallel) and orders them into histories: one per folder
-    /// and engine. Files that name no engine belong to every engine's history of their folder.
+    /// and engine (see the README's layouts table).
     pub fn from_sql_files_with(
         root: &Path,
         files: Vec<SqlFile>,
         src: &dyn FileSource,
         opts: &SqlOptions,
     ) -> Project {
-        let mut engines: BTreeMap<&str, std::collections::BTreeSet<Dialect>> = BTreeMap::new();
-        for f in &files {
-            let set = engines.entry(f.history.as_str()).or_default();
-            if let Some(Engine::Known(d)) = &f.engine {
-                set.insert(*d);
-            }
-        }
-        // (file, history key, dialect) for every history a file belongs to.
-        let mut jobs: Vec<(&SqlFile, String, Dialect)> = Vec::new();
-        for f in &files {
-            let set = &engines[f.history.as_str()];
-            let dialects: Vec<Dialect> = match &f.engine {
-                Some(Engine::Other(_)) => continue,
-                Some(Engine::Known(d)) => vec![*d],
-                None if set.is_empty() => vec![opts.default_dialect],
-                None => set.iter().copied().collect(),
-            };
-            for d in dialects {
-                if opts.targets.as_ref().is_some_and(|t| !t.contains(&d)) {
-                    continue;
-                }
-                let key = if set.len() > 1 {
-                    format!("{} [{d}]", f.history)
-                } else {
-                    f.history.clone()
-                };
-                jobs.push((f, key, d));
-            }
-        }
-        let (downs, ups): (Vec<_>, Vec<_>) = jobs
-            .into_iter()
-            .partition(|(f, _, _)| f.role == SqlRole::Down);
+        sql::load(root, files, Vec::new(), src, opts)
+    }
 
-        let mut migrations: Vec<Migration> = ups
-            .par_iter()
-            .map(|(f, key, d)| {
-                let mut m = match src.read(&f.path, &f.rel) {
-                    Ok(text) => contained(|| sql::read_sql_migration(f, text, *d))
-                        .unwrap_or_else(|e| unreadable(f, e)),
-                    Err(e) => unreadable(f, e),
-                };
-                m.history = key.clone();
-                m.dialect = *d;
-                m
-            })
-            .collect();
-
-        // Downgrades: golang-migrate `.down.sql`, diesel `down.sql`, Flyway `U…`.
-        let by_key: BTreeMap<(String, String), usize> = migrations
-            .iter()
-            .enumerate()
-            .map(|(i, m)| ((m.history.clone(), m.id.clone()), i))
-            .collect();
-        let down_texts: Vec<(usize, Downgrade)> = downs
-            .par_iter()
-            .filter_map(|(d, key, dialect)| {
-                let i = *by_key.get(&(key.clone(), d.id()))?;
-                let dg = match src.read(&d.path, &d.rel) {
-                    Ok(text) => sql::downgrade_from_sql(&text, Some(d.path.clone()), *dialect),
-                    Err(_) => Downgrade::Present {
-                        path: Some(d.path.clone()),
-                        changes: Vec::new(),
-                    },
-                };
-                Some((i, dg))
-            })
-            .collect();
-        for (i, dg) in down_texts {
-            migrations[i].downgrade = dg;
-        }
-        let ups: Vec<&SqlFile> = ups.iter().map(|(f, _, _)| *f).collect();
-
-        let versions: Vec<(Option<discover::Version>, SqlRole)> =
-            ups.iter().map(|f| (f.version.clone(), f.role)).collect();
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, m) in migrations.iter().enumerate() {
-            groups.entry(m.history.clone()).or_default().push(i);
-        }
-        let mut histories = Vec::new();
-        for (key, mut idx) in groups {
-            // Versioned (and baseline) by version; repeatables after them, by name.
-            idx.sort_by(|&a, &b| {
-                let (va, ra) = &versions[a];
-                let (vb, rb) = &versions[b];
-                let rep_a = *ra == SqlRole::Repeatable;
-                let rep_b = *rb == SqlRole::Repeatable;
-                rep_a
-                    .cmp(&rep_b)
-                    .then_with(|| va.cmp(vb))
-                    .then_with(|| migrations[a].path.cmp(&migrations[b].path))
-            });
-            // A Flyway baseline stands for every version up to its own.
-            if let Some(&base) = idx
-                .iter()
-                .rev()
-                .find(|&&i| versions[i].1 == SqlRole::Baseline)
-            {
-                let bv = versions[base].0.clone();
-                idx.retain(|&i| {
-                    i == base || versions[i].1 == SqlRole::Repeatable || versions[i].0 > bv
-                });
-            }
-            histories.push(History {
-                key,
-                framework: Framework::Sql,
-                order: idx,
-            });
-        }
-        Project {
-            root: root.to_path_buf(),
-            migrations,
-            histories,
-            walk_errors: Vec::new(),
+    /// Records the migrations discovery set aside under test-data or vendored folders.
+    fn note_set_aside(&mut self, files: Vec<String>) {
+        for f in files {
+            sql::note_skip(&mut self.skipped, SkipReason::SetAside, &f);
         }
     }
+}
+
+/// The options with the placeholders the project's own Flyway configuration sets, where the
+/// configuration sets none.
+fn with_project_placeholders(
+    opts: &SqlOptions,
+    files: &[String],
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> SqlOptions {
+    use crate::frontend::sql::flyway_config;
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| flyway_config::is_config_file(f))
+        .filter_map(|f| Some((f.clone(), String::from_utf8(read(f)?).ok()?)))
+        .collect();
+    let mut opts = opts.clone();
+    if !texts.is_empty() {
+        opts.placeholders.fill_from(flyway_config::read(&texts));
+    }
+    opts
+}
+
+/// The schema dumps the configuration names, as discovery would have found them; their files
+/// are no migrations.
+fn configured_dumps(root: &Path, opts: &SqlOptions, found: &mut discover::Discovered) -> Vec<Dump> {
+    let mut dumps = std::mem::take(&mut found.dumps);
+    for c in &opts.baseline_schemas {
+        let inside = |rel: &str| rel == c.rel || rel.starts_with(&format!("{}/", c.rel));
+        let mut rels: Vec<String> = found.files.iter().filter(|r| inside(r)).cloned().collect();
+        if rels.is_empty() && root.join(&c.rel).is_file() {
+            rels.push(c.rel.clone());
+        }
+        for rel in rels {
+            if dumps.iter().any(|d| d.rel == rel) {
+                continue;
+            }
+            let path = root.join(&rel);
+            let engine = discover::classify_dump(&path, &rel)
+                .map(|d| (d.engine, d.engine_mark))
+                .or_else(|| discover::classify_sql(&path, &rel).map(|f| (f.engine, f.engine_mark)));
+            let Some((engine, engine_mark)) = engine.or_else(|| {
+                rel.contains(".sql")
+                    .then_some((None, discover::EngineMark::None))
+            }) else {
+                continue;
+            };
+            dumps.push(Dump {
+                path,
+                rel,
+                version: Some(c.version.clone()),
+                engine,
+                engine_mark,
+                beside: String::new(),
+            });
+        }
+        found.sql.retain(|f| !inside(&f.rel));
+    }
+    dumps
 }
 
 impl Project {
@@ -511,6 +553,8 @@ impl Project {
                 key,
                 framework,
                 order: order.into_iter().map(|o| idx[o]).collect(),
+                steps: Vec::new(),
+                superseded: Vec::new(),
             });
         }
         self.histories.sort_by(|a, b| a.key.cmp(&b.key));
@@ -568,7 +612,7 @@ pub fn in_contained_read() -> bool {
 
 /// Runs a frontend on one file so that a bug in a parser (ours or a dependency's) becomes a
 /// located problem with that file instead of ending the run.
-fn contained<T>(f: impl FnOnce() -> T) -> Result<T, source::ReadError> {
+pub(crate) fn contained<T>(f: impl FnOnce() -> T) -> Result<T, source::ReadError> {
     CONTAINED.with(|c| c.set(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     CONTAINED.with(|c| c.set(false));
@@ -584,7 +628,7 @@ fn contained<T>(f: impl FnOnce() -> T) -> Result<T, source::ReadError> {
     })
 }
 
-fn unreadable(f: &SqlFile, e: source::ReadError) -> Migration {
+pub(crate) fn unreadable(f: &SqlFile, e: source::ReadError) -> Migration {
     let mut m = unreadable_file(&f.rel, Framework::Sql, &f.history, e);
     m.id = f.id();
     m.repeatable = f.role == SqlRole::Repeatable;

@@ -221,7 +221,7 @@ pub fn sql(data: &[u8], dialect: Dialect) {
     let tree = Tree(tree);
     let opts = SqlOptions {
         default_dialect: dialect,
-        targets: None,
+        ..SqlOptions::default()
     };
     deterministic(|| {
         let project = Project::from_sql_files_with(Path::new(""), sql_files.clone(), &tree, &opts);

@@ -24,6 +24,9 @@ pub struct CheckRequest {
     /// `RULE=LEVEL` flags, applied over the configuration.
     pub severity: Vec<String>,
     pub baseline: Option<String>,
+    /// Apply `.gitignore`, `exclude` and the test-data folders to named paths too (as a
+    /// pre-commit hook wants); otherwise a named migration is always read.
+    pub force_exclude: bool,
 }
 
 /// What `check` found.
@@ -53,8 +56,17 @@ pub fn run(req: &CheckRequest) -> Result<CheckOutcome, String> {
     let opts = discover::Options {
         roots: cfg.roots.iter().map(|r| r.path.clone()).collect(),
         exclude: (!cfg.exclude.is_empty()).then(|| cfg.exclude_set()),
+        named: if req.force_exclude {
+            Vec::new()
+        } else {
+            wanted.iter().map(|w| root.join(w)).collect()
+        },
     };
-    let mut project = Project::load_configured(&root, &opts, &cfg.sql_options());
+    let sql = cfg.sql_options_at(&root)?;
+    let mut project = Project::load_configured(&root, &opts, &sql);
+    if project.migrations.is_empty() && req.paths.is_empty() {
+        return Err(nothing_found(&root, &cfg, &project));
+    }
     let gate = match &req.changed_since {
         Some(rev) => Some(gate::against_base(rev, &root, &project, &opts, &cfg)?),
         None => None,
@@ -231,10 +243,11 @@ fn baseline_mask(project: &Project, cfg: &Config, flag: Option<&str>) -> Vec<boo
             .or(per_root.and_then(|r| r.baseline.as_deref()))
             .or(cfg.baseline.as_deref());
         let Some(id) = baseline else { continue };
+        // The last match: the files of one version folder share its id.
         if let Some(pos) = h
             .order
             .iter()
-            .position(|&i| crate::rollback::id_matches(&project.migrations[i], id))
+            .rposition(|&i| crate::rollback::id_matches(&project.migrations[i], id))
         {
             for &i in &h.order[..=pos] {
                 mask[i] = true;
@@ -251,4 +264,33 @@ fn settings(cfg: &Config, flags: &[String]) -> Result<Settings, String> {
         config::apply_flag(&mut settings, flag)?;
     }
     Ok(settings)
+}
+
+/// What a run that found no migration at all says: where it looked, what it set aside, and
+/// how to point it at the migrations.
+fn nothing_found(root: &Path, cfg: &Config, project: &Project) -> String {
+    let mut msg = format!("no migrations found under {}", root.display());
+    if !cfg.roots.is_empty() {
+        let roots: Vec<&str> = cfg.roots.iter().map(|r| r.path.as_str()).collect();
+        msg.push_str(&format!(
+            " (searched the configured roots: {})",
+            roots.join(", ")
+        ));
+    }
+    if !cfg.exclude.is_empty() {
+        msg.push_str(&format!("; excluded: {}", cfg.exclude.join(", ")));
+    }
+    for line in crate::report::skipped_lines(&project.skipped) {
+        msg.push_str(&format!("; {line}"));
+    }
+    for (path, err) in &project.walk_errors {
+        let path = if path.is_empty() { "." } else { path.as_str() };
+        msg.push_str(&format!("; could not read {path}: {err}"));
+    }
+    msg.push_str(
+        ". Point rollsafe at the migrations with `--root DIR`, or name their folders in \
+         rollsafe.toml: [[roots]] path = \"db/migrations\" (SQL files are recognised by the \
+         layouts the README lists; Alembic by alembic.ini, Django by */migrations/*.py)",
+    );
+    msg
 }

@@ -76,6 +76,7 @@ fn setting(req: &RollbackRequest) -> Result<Setting, String> {
     let discover = discover::Options {
         roots: cfg.roots.iter().map(|r| r.path.clone()).collect(),
         exclude: (!cfg.exclude.is_empty()).then(|| cfg.exclude_set()),
+        named: Vec::new(),
     };
     let under = match &repo {
         Ok(r) => discover::relative(&r.root.canonicalize().unwrap_or(r.root.clone()), &root),
@@ -84,7 +85,7 @@ fn setting(req: &RollbackRequest) -> Result<Setting, String> {
     let scope = RevisionScope {
         under,
         discover,
-        sql: cfg.sql_options(),
+        sql: cfg.sql_options_at(&root)?,
     };
     Ok(Setting {
         cfg,

@@ -51,6 +51,9 @@ pub fn render_check(project: &Project, result: &LintResult, opts: HumanOptions) 
     }
     out.push_str(&summary_line(project, result));
     out.push('\n');
+    for line in super::skipped_lines(&project.skipped) {
+        out.push_str(&format!("note: {line}\n"));
+    }
     out
 }
 

@@ -22,6 +22,22 @@ struct CheckReport<'a> {
     /// What the run could not do as configured, and what it did instead.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
+    /// Files found and deliberately not replayed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<SkippedOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SkippedOut<'a> {
+    /// `engine`, `not_targeted`, `set_aside` or `superseded`.
+    reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    engine: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a str>,
+    files: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -183,6 +199,29 @@ pub fn render_check(project: &Project, result: &LintResult) -> String {
         migrations,
         findings,
         notes: &result.notes,
+        skipped: project.skipped.iter().map(skipped_out).collect(),
     };
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn skipped_out(s: &crate::project::Skipped) -> SkippedOut<'_> {
+    use crate::project::SkipReason;
+    let (reason, engine, history, baseline) = match &s.reason {
+        SkipReason::Engine(e) => ("engine", Some(e.name), None, None),
+        SkipReason::NotTargeted(e) => ("not_targeted", Some(e.name), None, None),
+        SkipReason::SetAside => ("set_aside", None, None, None),
+        SkipReason::Superseded { history, baseline } => (
+            "superseded",
+            None,
+            Some(history.as_str()),
+            Some(baseline.as_str()),
+        ),
+    };
+    SkippedOut {
+        reason,
+        engine,
+        history,
+        baseline,
+        files: &s.files,
+    }
 }

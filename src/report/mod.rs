@@ -55,6 +55,55 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// One line per kind of skipped files, for the end of a report: every engine rollsafe does
+/// not read on one line, then the others.
+pub fn skipped_lines(skipped: &[crate::project::Skipped]) -> Vec<String> {
+    use crate::project::SkipReason;
+    let plural = |n: usize| if n == 1 { "file" } else { "files" };
+    let mut out = Vec::new();
+    let engines: Vec<String> = skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipReason::Engine(e) => Some(format!("{} {}", s.files.len(), e.label)),
+            _ => None,
+        })
+        .collect();
+    if !engines.is_empty() {
+        let n: usize = skipped
+            .iter()
+            .filter(|s| matches!(s.reason, SkipReason::Engine(_)))
+            .map(|s| s.files.len())
+            .sum();
+        out.push(format!(
+            "skipped {n} {} for engines rollsafe does not read: {}",
+            plural(n),
+            engines.join(", ")
+        ));
+    }
+    for s in skipped {
+        let n = s.files.len();
+        let first = s.files.first().map(String::as_str).unwrap_or("");
+        match &s.reason {
+            SkipReason::Engine(_) => {}
+            SkipReason::NotTargeted(e) => out.push(format!(
+                "skipped {n} {} for {}, which `targets` leaves out",
+                plural(n),
+                e.label
+            )),
+            SkipReason::SetAside => out.push(format!(
+                "set aside {n} SQL {} under test-data or vendored folders (e.g. {first}); name \
+                 them or point --root at their folder to check them",
+                plural(n)
+            )),
+            SkipReason::Superseded { history, baseline } => out.push(format!(
+                "{n} {} of {history} at or below its baseline {baseline}: read, not replayed",
+                if n == 1 { "migration" } else { "migrations" }
+            )),
+        }
+    }
+    out
+}
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -51,7 +51,7 @@ pub fn against_base(
     let scope = RevisionScope {
         under: discover::relative(&repo_root, root),
         discover: opts.clone(),
-        sql: cfg.sql_options(),
+        sql: cfg.sql_options_at(root)?,
     };
     let base_project = Project::load_at_revision_in(&repo, &base, &scope)
         .map_err(|e| format!("--changed-since {rev}: {e}"))?;

@@ -1,6 +1,8 @@
 //! The SQL frontend: plain SQL migration files, and SQL lifted out of Python migrations.
 
+pub mod flyway_config;
 pub mod generic;
+pub mod placeholders;
 pub mod postgres;
 pub mod split;
 
@@ -29,20 +31,44 @@ pub struct ParsedSql {
 
 impl ParsedSql {
     /// Moves every span by `by` bytes (the text was a slice of a larger file).
-    pub fn shift(mut self, by: usize) -> Self {
+    pub fn shift(self, by: usize) -> Self {
+        self.map_spans(|s| s.shift(by))
+    }
+
+    /// Applies `f` to every span.
+    fn map_spans(mut self, f: impl Fn(Span) -> Span) -> Self {
         for st in &mut self.statements {
-            st.span = st.span.shift(by);
+            st.span = f(st.span);
             for (_, s) in &mut st.changes {
-                *s = s.shift(by);
+                *s = f(*s);
             }
         }
         for i in &mut self.issues {
-            i.span = i.span.shift(by);
+            i.span = f(i.span);
         }
         for (s, _) in &mut self.comments {
-            *s = s.shift(by);
+            *s = f(*s);
         }
         self
+    }
+}
+
+/// How a migration file is read beyond its dialect: the placeholders of its project, for its
+/// engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    pub placeholders: &'a placeholders::Placeholders,
+    /// The engine's canonical name, for per-engine placeholder values.
+    pub engine: Option<&'a str>,
+}
+
+impl Default for Reading<'static> {
+    fn default() -> Self {
+        static NONE: std::sync::OnceLock<placeholders::Placeholders> = std::sync::OnceLock::new();
+        Reading {
+            placeholders: NONE.get_or_init(placeholders::Placeholders::default),
+            engine: None,
+        }
     }
 }
 
@@ -118,8 +144,25 @@ pub fn parse(text: &str, dialect: Dialect) -> ParsedSql {
     }
 }
 
+/// Parses the SQL text of a migration file: its placeholders replaced first, spans mapped back
+/// to the text as written.
+pub fn parse_with(text: &str, dialect: Dialect, reading: &Reading) -> ParsedSql {
+    match placeholders::substitute(text, dialect, reading.engine, reading.placeholders) {
+        Some(sub) => parse(&sub.text, dialect).map_spans(|s| {
+            let start = sub.original(s.start, s.start == s.end);
+            Span::new(start, sub.original(s.end, true).max(start))
+        }),
+        None => parse(text, dialect),
+    }
+}
+
 /// Reads one SQL migration file (already decoded) into a [`Migration`].
-pub fn read_sql_migration(file: &SqlFile, source: Arc<str>, dialect: Dialect) -> Migration {
+pub fn read_sql_migration(
+    file: &SqlFile,
+    source: Arc<str>,
+    dialect: Dialect,
+    reading: &Reading,
+) -> Migration {
     let mut m = Migration::new(file.id(), file.rel.clone(), Framework::Sql, source.clone());
     m.name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
     m.history = file.history.clone();
@@ -128,15 +171,15 @@ pub fn read_sql_migration(file: &SqlFile, source: Arc<str>, dialect: Dialect) ->
     let text: &str = &source;
     match dbmate_sections(text) {
         Some((up, down)) => {
-            let parsed = parse(&text[up.clone()], dialect).shift(up.start);
+            let parsed = parse_with(&text[up.clone()], dialect, reading).shift(up.start);
             fill_migration(&mut m, parsed, text);
             m.downgrade = match down {
-                Some(range) => downgrade_from_sql(&text[range], None, dialect),
+                Some(range) => downgrade_from_sql(&text[range], None, dialect, reading),
                 None => Downgrade::Absent,
             };
         }
         None => {
-            let parsed = parse(text, dialect);
+            let parsed = parse_with(text, dialect, reading);
             fill_migration(&mut m, parsed, text);
         }
     }
@@ -148,8 +191,9 @@ pub fn downgrade_from_sql(
     text: &str,
     path: Option<std::path::PathBuf>,
     dialect: Dialect,
+    reading: &Reading,
 ) -> Downgrade {
-    let parsed = parse(text, dialect);
+    let parsed = parse_with(text, dialect, reading);
     let changes: Vec<Op> = parsed
         .statements
         .into_iter()
