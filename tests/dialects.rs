@@ -83,3 +83,25 @@ fn one_bad_statement_does_not_lose_the_file() {
         "ALTER TABLE t ADD COLUMN a int;\n".len()
     );
 }
+
+#[test]
+fn mysql_binary_attribute_of_character_types() {
+    let text = "ALTER TABLE identities MODIFY COLUMN identifier VARCHAR(255) BINARY NOT NULL;\nCREATE TABLE t (a CHAR(36) BINARY, b TEXT BINARY);\n";
+    let p = rollsafe::frontend::sql::parse_with(
+        text,
+        Dialect::Mysql,
+        &rollsafe::frontend::sql::Reading::default(),
+    );
+    assert!(p.issues.is_empty(), "{:?}", p.issues);
+    let o: Vec<Op> = p
+        .statements
+        .into_iter()
+        .flat_map(|s| s.changes.into_iter().map(|(o, _)| o))
+        .collect();
+    assert!(
+        o.iter()
+            .any(|op| matches!(op, Op::SetNotNull { column, .. } if column == "identifier")),
+        "{o:?}"
+    );
+    assert!(matches!(&o[o.len() - 1], Op::CreateTable { columns, .. } if columns.len() == 2));
+}

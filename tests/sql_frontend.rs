@@ -338,3 +338,97 @@ fn empty_and_comment_only_files_have_no_statements() {
             .is_empty()
     );
 }
+
+/// Parse failures seen in real histories: each is located, and the rest of the file is read.
+#[test]
+fn parse_failures_are_located_and_the_rest_is_read() {
+    let text =
+        "CREATE TABLE a (id int)\nCREATE TABLE b (id int);\nALTER TABLE b ADD COLUMN x int;\n";
+    let p = parse(text);
+    assert_eq!(p.issues.len(), 1, "{:?}", p.issues);
+    assert_eq!(p.issues[0].span.start, 0);
+    assert!(p.issues[0].message.contains("semicolon"), "{:?}", p.issues);
+    let last = p.statements.last().expect("statements");
+    assert!(
+        matches!(last.changes[0].0, Op::AddColumn { .. }),
+        "{:?}",
+        last.changes
+    );
+
+    // MySQL or SQLite in a file that names no engine: said so, with what to do.
+    for (sql, engine) in [
+        (
+            "CREATE TABLE c (id BIGINT UNSIGNED NOT NULL);\nDROP TABLE d;\n",
+            "MySQL",
+        ),
+        (
+            "CREATE TABLE c (id INTEGER PRIMARY KEY AUTOINCREMENT);\nDROP TABLE d;\n",
+            "SQLite",
+        ),
+    ] {
+        let p = parse(sql);
+        assert_eq!(p.issues.len(), 1, "{sql}: {:?}", p.issues);
+        assert!(
+            p.issues[0]
+                .message
+                .contains(&format!("looks like {engine}")),
+            "{:?}",
+            p.issues
+        );
+        assert!(
+            p.statements.iter().any(|s| s
+                .changes
+                .iter()
+                .any(|(op, _)| matches!(op, Op::DropTable { .. }))),
+            "{sql}: the statement after the bad one is read"
+        );
+    }
+}
+
+/// squawk's PL/pgSQL grammar rejects `SELECT … INTO var`; rollsafe reads such a block anyway.
+#[test]
+fn do_blocks_with_select_into() {
+    let o = ops(
+        "DO $$\nDECLARE\n  n bigint;\nBEGIN\n  SELECT COUNT(*) INTO n FROM \"Survey\" WHERE \"workspaceId\" IS NULL;\n  IF n > 0 THEN\n    RAISE EXCEPTION 'Cannot set NOT NULL: % rows', n;\n  END IF;\n  ALTER TABLE \"Survey\" DROP COLUMN legacy;\nEND $$;",
+    );
+    assert!(
+        o.iter()
+            .any(|op| matches!(op, Op::DropColumn { column, .. } if column == "legacy")),
+        "{o:?}"
+    );
+    assert!(!o.iter().any(|op| matches!(op, Op::Opaque { .. })), "{o:?}");
+}
+
+/// CockroachDB files (read as PostgreSQL) with CockroachDB-only spellings.
+#[test]
+fn cockroach_spellings() {
+    use rollsafe::frontend::sql::{Reading, parse_with, placeholders::Placeholders};
+    let ph = Placeholders::default();
+    let reading = Reading {
+        placeholders: &ph,
+        engine: Some("cockroach"),
+    };
+    let text = "DROP INDEX IF EXISTS sessions@sessions_token_idx CASCADE;\n\
+                CREATE UNIQUE INDEX i ON t (a, b) STORING (c);\n\
+                CREATE INVERTED INDEX j ON t (doc);\n\
+                CREATE UNIQUE INDEX k ON t (a) USING HASH WHERE a IS NOT NULL;\n\
+                ALTER TABLE t ALTER a SET NOT NULL, ADD CONSTRAINT IF NOT EXISTS t_fk FOREIGN KEY (a) REFERENCES u (id);\n";
+    let p = parse_with(text, rollsafe::model::Dialect::Postgres, &reading);
+    assert!(p.issues.is_empty(), "{:?}", p.issues);
+    let ops: Vec<&Op> = p
+        .statements
+        .iter()
+        .flat_map(|s| s.changes.iter().map(|(o, _)| o))
+        .collect();
+    assert!(matches!(ops[0], Op::DropIndex { name, .. } if name.name == "sessions_token_idx"));
+    assert_eq!(
+        ops.iter()
+            .filter(|o| matches!(o, Op::CreateIndex(_)))
+            .count(),
+        3
+    );
+    assert!(ops.iter().any(|o| matches!(o, Op::AddConstraint { .. })));
+    // Spans are the text's own.
+    let first = &p.statements[0];
+    assert!(text[first.span.start..first.span.end].starts_with("DROP INDEX IF EXISTS sessions@"));
+}

@@ -23,13 +23,19 @@ struct Folder<'a> {
 }
 
 impl<'a> Folder<'a> {
-    /// The engines rollsafe reads whose history this folder holds: those its files name, else
-    /// the configured default.
-    fn engines(&self, opts: &SqlOptions) -> Vec<Engine> {
+    /// The engines rollsafe reads whose history this folder holds: those its files and the
+    /// dumps beside it name, else the configured default.
+    fn engines(&self, opts: &SqlOptions, dumps: &[Dump]) -> Vec<Engine> {
         let named: BTreeSet<Engine> = self
             .files
             .iter()
             .filter_map(|f| f.engine)
+            .chain(
+                dumps
+                    .iter()
+                    .filter(|d| is_beside(d, self.name))
+                    .filter_map(|d| d.engine),
+            )
             .filter(|e| e.reads_as.is_some())
             .collect();
         if named.is_empty() {
@@ -101,7 +107,7 @@ pub(super) fn load(
                 note_skip(&mut skipped, SkipReason::Engine(e), &f.rel);
             }
         }
-        let engines = folder.engines(opts);
+        let engines = folder.engines(opts, &dumps);
         let multi = engines.len() > 1;
         for engine in engines {
             let selected = folder.files_for(engine);
@@ -304,7 +310,6 @@ fn choose_dump<'d>(
     src: &dyn FileSource,
     opts: &SqlOptions,
 ) -> Option<(Version, Vec<&'d Dump>)> {
-    let parent = folder.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
     let for_engine = |d: &Dump| d.engine.is_none_or(|e| e == engine);
     if let Some(c) = opts.baseline_schemas.iter().find(|c| c.applies_to(folder)) {
         let files: Vec<&Dump> = dumps
@@ -314,28 +319,40 @@ fn choose_dump<'d>(
             .collect();
         return (!files.is_empty()).then(|| (c.version.clone(), files));
     }
-    let mut candidates: Vec<(Version, &Dump)> = dumps
+    // (version, whether the dump's folder names it, dump)
+    let mut candidates: Vec<(Version, bool, &Dump)> = dumps
         .iter()
-        .filter(|d| (d.beside == parent || d.beside == folder) && for_engine(d))
-        .filter_map(|d| {
-            let v = match &d.version {
-                Some(v) => v.clone(),
-                None => src
-                    .read(&d.path, &d.rel)
-                    .ok()
-                    .and_then(|t| recorded_version(&t))?,
-            };
-            Some((v, d))
+        .filter(|d| is_beside(d, folder) && for_engine(d))
+        .filter_map(|d| match &d.version {
+            Some(v) => Some((v.clone(), true, d)),
+            None => src
+                .read(&d.path, &d.rel)
+                .ok()
+                .and_then(|t| recorded_version(&t))
+                .map(|v| (v, false, d)),
         })
         .collect();
-    let newest = candidates.iter().map(|(v, _)| v.clone()).max()?;
-    if newest_delta.is_none_or(|d| *d <= newest) {
+    let (newest, named) = candidates
+        .iter()
+        .map(|(v, named, _)| (v.clone(), *named))
+        .max()?;
+    // A dump whose version only its `schema_migrations` rows tell, at the newest delta, is the
+    // schema the deltas build (dbmate and Rails rewrite it after migrating), not a baseline: it
+    // must not hide the newest migration.
+    if !named && newest_delta.is_none_or(|d| *d <= newest) {
         return None;
     }
-    candidates.retain(|(v, _)| *v == newest);
-    let mut files: Vec<&Dump> = candidates.into_iter().map(|(_, d)| d).collect();
+    candidates.retain(|(v, _, _)| *v == newest);
+    let mut files: Vec<&Dump> = candidates.into_iter().map(|(_, _, d)| d).collect();
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     Some((newest, files))
+}
+
+/// Whether a dump sits beside the history in `folder`: in it, or in its parent
+/// (`main/full_schemas/` beside `main/delta/`).
+fn is_beside(d: &Dump, folder: &str) -> bool {
+    let parent = folder.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+    d.beside == parent || d.beside == folder
 }
 
 /// The newest version a dump records as applied (`INSERT INTO schema_migrations (version)

@@ -66,6 +66,39 @@ pub fn parse(text: &str, dialect: Dialect) -> ParsedSql {
     out
 }
 
+/// MySQL spellings `sqlparser` rejects, rewritten to text of the same length that means the
+/// same to the schema: the `BINARY` attribute of a character type (`VARCHAR(255) BINARY`, a
+/// binary collation) is dropped.
+pub fn mysql_to_sqlparser(text: &str) -> std::borrow::Cow<'_, str> {
+    let code = super::split::code_only(text, true);
+    let mut out: Option<Vec<u8>> = None;
+    for (pos, _) in code.match_indices("binary") {
+        let bytes = code.as_bytes();
+        let word = (pos == 0 || !is_word_byte(bytes[pos - 1]))
+            && bytes.get(pos + 6).is_none_or(|b| !is_word_byte(*b));
+        let before = code[..pos].trim_end();
+        let after_char_type = before.ends_with(')') && {
+            let open = before.rfind('(').unwrap_or(0);
+            let ty = before[..open].trim_end();
+            ty.ends_with("char") || ty.ends_with("varchar")
+        } || before.ends_with("text");
+        if word && after_char_type && before.len() < pos {
+            let buf = out.get_or_insert_with(|| text.as_bytes().to_vec());
+            for b in &mut buf[pos..pos + 6] {
+                *b = b' ';
+            }
+        }
+    }
+    match out.and_then(|b| String::from_utf8(b).ok()) {
+        Some(s) => std::borrow::Cow::Owned(s),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 /// MySQL `ALTER TABLE t RENAME {INDEX|KEY} a TO b`, which `sqlparser` does not read.
 fn rename_index(sql: &str) -> Option<Op> {
     let words: Vec<String> = sql

@@ -147,6 +147,13 @@ pub fn parse(text: &str, dialect: Dialect) -> ParsedSql {
 /// Parses the SQL text of a migration file: its placeholders replaced first, spans mapped back
 /// to the text as written.
 pub fn parse_with(text: &str, dialect: Dialect, reading: &Reading) -> ParsedSql {
+    // Same-length rewrites: spans need no mapping.
+    let text = match (dialect, reading.engine) {
+        (Dialect::Postgres, Some("cockroach")) => postgres::cockroach::to_postgres(text),
+        (Dialect::Mysql, _) => generic::mysql_to_sqlparser(text),
+        _ => std::borrow::Cow::Borrowed(text),
+    };
+    let text: &str = &text;
     match placeholders::substitute(text, dialect, reading.engine, reading.placeholders) {
         Some(sub) => parse(&sub.text, dialect).map_spans(|s| {
             let start = sub.original(s.start, s.start == s.end);

@@ -115,6 +115,42 @@ pub fn split(text: &str, hash_comments: bool) -> Split {
     out
 }
 
+/// The text lower-cased, with strings and comments blanked (same length, `#` comments when
+/// `hash_comments`), so that patterns are looked for in code only. Quoted identifiers stay.
+pub(crate) fn code_only(text: &str, hash_comments: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let end = match b {
+            b'\'' => bytes[i + 1..]
+                .iter()
+                .position(|&c| c == b'\'')
+                .map_or(bytes.len(), |n| i + 1 + n + 1),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                text[i..].find('\n').map_or(bytes.len(), |n| i + n)
+            }
+            b'#' if hash_comments => text[i..].find('\n').map_or(bytes.len(), |n| i + n),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => text[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |n| i + 2 + n + 2),
+            _ => {
+                out.push(if b.is_ascii() {
+                    b.to_ascii_lowercase()
+                } else {
+                    b' '
+                });
+                i += 1;
+                continue;
+            }
+        };
+        out.extend(std::iter::repeat_n(b' ', end - i));
+        i = end;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
 fn in_trigger(text: &str, start: usize, at: usize) -> bool {
     let head = text[start..at].to_ascii_lowercase();
     head.contains("trigger") || head.contains("procedure") || head.contains("function")

@@ -4,6 +4,7 @@
 //! handlers look for the child nodes they need. Whatever a handler cannot place becomes an
 //! [`Op::Opaque`] with the statement's span, never nothing.
 
+pub mod cockroach;
 mod neutral;
 mod objects;
 mod plpgsql;
@@ -78,7 +79,7 @@ pub fn parse(text: &str) -> ParsedSql {
             continue;
         }
         if let Some(run) = error_run.take() {
-            push_unparsable(&mut out, run, &mut pending_errors);
+            push_unparsable(&mut out, text, run, &mut pending_errors);
         }
         if child.kind() == K::EMPTY_STMT {
             continue;
@@ -92,7 +93,10 @@ pub fn parse(text: &str) -> ParsedSql {
             stmt.changes.push((Op::unparsed(first), span));
             out.issues.push(ParseIssue {
                 span,
-                message: format!("syntax error: {first}"),
+                message: format!(
+                    "syntax error: {first}{}",
+                    other_dialect_hint(&text[span.start..span.end])
+                ),
             });
         } else {
             statement_ops(&child, &masked, &mut stmt.changes, 0);
@@ -100,7 +104,7 @@ pub fn parse(text: &str) -> ParsedSql {
         out.statements.push(stmt);
     }
     if let Some(run) = error_run.take() {
-        push_unparsable(&mut out, run, &mut pending_errors);
+        push_unparsable(&mut out, text, run, &mut pending_errors);
     }
     // Errors the tree did not attach to a statement (an unterminated literal at the end).
     for (span, message) in pending_errors {
@@ -139,6 +143,34 @@ fn merge_adjacent_issues(out: &mut ParsedSql) {
     out.issues = merged;
 }
 
+/// When a statement PostgreSQL's grammar rejects is written in another engine's SQL, says so
+/// and how to tell rollsafe (a file that names no engine is read as PostgreSQL).
+fn other_dialect_hint(stmt: &str) -> &'static str {
+    let code = super::split::code_only(stmt, false);
+    let has_word = |w: &str| {
+        code.match_indices(w).any(|(i, _)| {
+            let b = code.as_bytes();
+            (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+                && b.get(i + w.len())
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        })
+    };
+    if has_word("autoincrement") {
+        "; this looks like SQLite: name the engine in the file name (`V1__x.sqlite.sql`) or set \
+         `dialect = \"sqlite\"`"
+    } else if has_word("unsigned")
+        || has_word("auto_increment")
+        || code.contains('`')
+        || code.contains(" engine=")
+        || code.contains(" engine =")
+    {
+        "; this looks like MySQL: name the engine in the file name (`V1__x.mysql.sql`) or set \
+         `dialect = \"mysql\"`"
+    } else {
+        ""
+    }
+}
+
 fn contains_ci(hay: &str, needle: &str) -> bool {
     hay.as_bytes()
         .windows(needle.len())
@@ -164,7 +196,7 @@ fn too_deep(text: &str) -> Option<usize> {
     (max > MAX_NESTING).then_some(max)
 }
 
-fn push_unparsable(out: &mut ParsedSql, run: Span, pending: &mut Vec<(Span, String)>) {
+fn push_unparsable(out: &mut ParsedSql, text: &str, run: Span, pending: &mut Vec<(Span, String)>) {
     let errs = take_errors_in(pending, run);
     let message = errs
         .first()
@@ -172,7 +204,10 @@ fn push_unparsable(out: &mut ParsedSql, run: Span, pending: &mut Vec<(Span, Stri
         .unwrap_or_else(|| "unrecognised statement".to_string());
     out.issues.push(ParseIssue {
         span: run,
-        message: format!("syntax error: {message}"),
+        message: format!(
+            "syntax error: {message}{}",
+            other_dialect_hint(text.get(run.start..run.end).unwrap_or(""))
+        ),
     });
     out.statements.push(ParsedStatement {
         span: run,

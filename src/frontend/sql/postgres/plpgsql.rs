@@ -27,14 +27,22 @@ pub(super) fn do_block(
         ));
         return;
     };
-    if !body.errors().is_empty() {
-        out.push((
-            Op::unmodelled("the DO block's PL/pgSQL body did not parse"),
-            span,
-        ));
-        return;
-    }
-    let root = body.syntax();
+    // squawk's PL/pgSQL grammar rejects `SELECT … INTO var` (valid PL/pgSQL): read the body
+    // again with the INTO clauses blanked, which changes nothing the schema sees.
+    let root = if body.errors().is_empty() {
+        body.syntax()
+    } else {
+        match reparse_without_into(body.text()) {
+            Some(root) => root,
+            None => {
+                out.push((
+                    Op::unmodelled("the DO block's PL/pgSQL body did not parse"),
+                    span,
+                ));
+                return;
+            }
+        }
+    };
     let mut found_any = false;
     for n in root.descendants() {
         match n.kind() {
@@ -98,5 +106,120 @@ pub(super) fn do_block(
             },
             span,
         ));
+    }
+}
+
+/// The body parsed again with each `INTO target, …` of a SQL statement blanked (same length,
+/// so offsets into the body stay right); `None` if it still does not parse.
+fn reparse_without_into(body: &str) -> Option<SyntaxNode> {
+    let rewritten = blank_into_clauses(body)?;
+    let mut tag = String::from("$rollsafe$");
+    while rewritten.contains(&tag) {
+        tag.insert(1, '_');
+    }
+    let sql = format!("DO {tag}{rewritten}{tag};");
+    let parse = squawk_syntax::SourceFile::parse(&sql);
+    let body = parse
+        .syntax_node()
+        .descendants()
+        .find_map(ast::Do::cast)?
+        .plpgsql()?;
+    body.errors().is_empty().then(|| body.syntax())
+}
+
+/// Blanks the `INTO [STRICT] a, b` of statements that are not `INSERT INTO`, `MERGE INTO` or
+/// `EXECUTE … INTO` (which the grammar reads); `None` when there is none.
+fn blank_into_clauses(body: &str) -> Option<String> {
+    let code = crate::frontend::sql::split::code_only(body, false);
+    let bytes = code.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = body.as_bytes().to_vec();
+    let mut changed = false;
+    let mut depth = 0i32;
+    let mut stmt_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b';' => stmt_start = i + 1,
+            _ => {}
+        }
+        let word = (i == 0 || !is_ident(bytes[i - 1]))
+            && code[i..].starts_with("into")
+            && bytes.get(i + 4).is_none_or(|b| !is_ident(*b));
+        if !(word && depth == 0) {
+            i += 1;
+            continue;
+        }
+        let prev = code[stmt_start..i]
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .rfind(|w| !w.is_empty())
+            .unwrap_or("");
+        let first = code[stmt_start..i]
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .find(|w| !w.is_empty() && !matches!(*w, "begin" | "then" | "else" | "loop"))
+            .unwrap_or("");
+        if matches!(prev, "insert" | "merge") || matches!(first, "execute" | "insert" | "merge") {
+            i += 4;
+            continue;
+        }
+        // INTO, STRICT, then the targets: names (dotted), separated by commas.
+        let mut end = i + 4;
+        let skip_ws = |mut j: usize| {
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            j
+        };
+        let mut j = skip_ws(end);
+        if code[j..].starts_with("strict") && bytes.get(j + 6).is_none_or(|b| !is_ident(*b)) {
+            j = skip_ws(j + 6);
+        }
+        loop {
+            let start = j;
+            while j < bytes.len() && (is_ident(bytes[j]) || bytes[j] == b'.') {
+                j += 1;
+            }
+            if j == start {
+                break;
+            }
+            end = j;
+            let k = skip_ws(j);
+            if bytes.get(k) == Some(&b',') {
+                j = skip_ws(k + 1);
+            } else {
+                break;
+            }
+        }
+        for b in &mut out[i..end] {
+            *b = b' ';
+        }
+        changed = true;
+        i = end;
+    }
+    if !changed {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blank_into_clauses;
+
+    #[test]
+    fn into_targets_are_blanked_outside_insert_and_execute() {
+        let blanked = format!("SELECT count(*) {} FROM t;", " ".repeat(16));
+        assert_eq!(
+            blank_into_clauses("SELECT count(*) INTO STRICT n, m FROM t;").as_deref(),
+            Some(blanked.as_str())
+        );
+        assert_eq!(blank_into_clauses("INSERT INTO t VALUES (1);"), None);
+        assert_eq!(blank_into_clauses("EXECUTE 'SELECT 1' INTO n;"), None);
+        assert_eq!(
+            blank_into_clauses("UPDATE t SET a = 1 RETURNING id INTO rid;").as_deref(),
+            Some("UPDATE t SET a = 1 RETURNING id         ;")
+        );
     }
 }
