@@ -206,50 +206,82 @@ impl Repo {
         }
     }
 
-    /// Whether any text file tracked at `rev`, outside the `exclude` paths (files or folders
-    /// relative to the repository root), holds `word` as a whole word, ignoring case; and how
-    /// many files could not be read (a partial clone lacks their blobs).
-    pub fn grep_word(
+    /// Which of `words` some text file tracked at `rev`, outside the `exclude` paths (files or
+    /// folders relative to the repository root), holds as a whole word, ignoring case (the
+    /// words found, lower-cased); and how many files could not be read (a partial clone lacks
+    /// their blobs). One `git grep` for all of them.
+    pub fn grep_words(
         &self,
         rev: &str,
-        word: &str,
+        words: &[String],
         exclude: &[String],
     ) -> Result<GrepOutcome, GitError> {
-        let mut args: Vec<String> = ["grep", "-q", "-I", "-i", "-w", "-F", "-e", word, rev, "--"]
+        let mut outcome = GrepOutcome::default();
+        if words.is_empty() {
+            return Ok(outcome);
+        }
+        let mut args: Vec<String> = ["grep", "-o", "-h", "-I", "-i", "-w", "-F", "--no-color"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        args.push(".".to_string());
-        args.extend(exclude.iter().map(|p| format!(":(exclude,literal){p}")));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = self.git(&args)?;
-        match out.status.code() {
-            Some(0) => Ok(GrepOutcome {
-                found: true,
-                unreadable: 0,
-            }),
-            Some(1) => {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let unreadable: std::collections::BTreeSet<&str> = stderr
-                    .lines()
-                    .filter(|l| l.contains("unable to read"))
-                    .collect();
-                Ok(GrepOutcome {
-                    found: false,
-                    unreadable: unreadable.len(),
-                })
-            }
-            _ => Err(GitError(format!(
-                "git grep at {rev} failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))),
+        for w in words {
+            args.push("-e".to_string());
+            args.push(w.clone());
         }
+        args.extend([rev.to_string(), "--".to_string(), ".".to_string()]);
+        args.extend(exclude.iter().map(|p| format!(":(exclude,literal){p}")));
+        let mut child = Command::new("git")
+            .args(&args)
+            .current_dir(&self.root)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| GitError(format!("cannot run git grep ({e})")))?;
+        let stderr = child.stderr.take();
+        // Drain stderr on the side so a long list of unreadable files cannot block git.
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut e) = stderr {
+                let _ = e.read_to_string(&mut text);
+            }
+            text
+        });
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).split(b'\n') {
+                let line = line.map_err(|e| GitError(format!("git grep: {e}")))?;
+                let word = String::from_utf8_lossy(&line).to_lowercase();
+                if !outcome.found.contains(&word) {
+                    outcome.found.insert(word);
+                }
+            }
+        }
+        let status = child
+            .wait()
+            .map_err(|e| GitError(format!("git grep: {e}")))?;
+        let stderr = errors.join().unwrap_or_default();
+        let unreadable: std::collections::BTreeSet<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("unable to read"))
+            .collect();
+        outcome.unreadable = unreadable.len();
+        // 0: something found, 1: nothing found; anything else is git failing.
+        if !matches!(status.code(), Some(0 | 1)) {
+            return Err(GitError(format!(
+                "git grep at {rev} failed: {}",
+                stderr.trim()
+            )));
+        }
+        Ok(outcome)
     }
 }
 
-/// What [`Repo::grep_word`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What [`Repo::grep_words`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GrepOutcome {
-    pub found: bool,
+    /// The words found, lower-cased.
+    pub found: std::collections::BTreeSet<String>,
+    /// Files that could not be read.
     pub unreadable: usize,
 }

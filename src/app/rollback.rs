@@ -205,13 +205,17 @@ pub fn run(req: &RollbackRequest) -> Result<RollbackOutcome, String> {
     )?;
     if let (Some(sha), Ok(repo)) = (&target_commit, &st.repo) {
         let excludes = migration_folders(target_side.project, &st.scope.under);
-        let search = |name: &str| {
-            repo.grep_word(sha, name, &excludes)
-                .ok()
-                .map(|g| rollback::evidence::Found {
-                    named: g.found,
-                    unreadable: g.unreadable,
-                })
+        let search = |names: &[String]| {
+            let g = repo.grep_words(sha, names, &excludes).ok()?;
+            Some(
+                names
+                    .iter()
+                    .map(|n| rollback::evidence::Found {
+                        named: g.found.contains(&n.to_lowercase()),
+                        unreadable: g.unreadable,
+                    })
+                    .collect(),
+            )
         };
         rollback::evidence::gather(&mut report, &now_project, &search);
     }

@@ -68,24 +68,28 @@ pub fn searched_name(rule: Rule, object: &str) -> Option<(&'static str, String)>
     })
 }
 
-/// Fills in the evidence of every breakage: Django breakages point at the models; the others
-/// are searched for with `search` (a name as a whole word, case-insensitively, in the code at
-/// the target), each distinct name once, a few at a time.
-pub fn gather(report: &mut Report, now: &Project, search: &(dyn Fn(&str) -> Option<Found> + Sync)) {
-    let mut wanted: BTreeMap<String, Option<Found>> = BTreeMap::new();
-    for b in &report.breakages {
-        if now.migrations[b.migration].framework == Framework::Django {
-            continue;
-        }
-        if let Some((_, name)) = searched_name(b.breakage.rule, &b.breakage.object) {
-            wanted.insert(name, None);
-        }
-    }
-    let names: Vec<String> = wanted.keys().cloned().collect();
-    let found = search_all(&names, search);
-    for (name, f) in names.into_iter().zip(found) {
-        wanted.insert(name, f);
-    }
+/// Fills in the evidence of every breakage: Django breakages point at the models; for the
+/// others, `search` is given every distinct name to look for (as whole words,
+/// case-insensitively, in the code at the target) and answers per name, or `None` when it
+/// could not search.
+pub fn gather(
+    report: &mut Report,
+    now: &Project,
+    search: &dyn Fn(&[String]) -> Option<Vec<Found>>,
+) {
+    let mut names: Vec<String> = report
+        .breakages
+        .iter()
+        .filter(|b| now.migrations[b.migration].framework != Framework::Django)
+        .filter_map(|b| searched_name(b.breakage.rule, &b.breakage.object))
+        .map(|(_, name)| name)
+        .collect();
+    names.sort();
+    names.dedup();
+    let found: BTreeMap<String, Found> = match search(&names) {
+        Some(f) if f.len() == names.len() => names.into_iter().zip(f).collect(),
+        _ => BTreeMap::new(),
+    };
     for b in &mut report.breakages {
         if now.migrations[b.migration].framework == Framework::Django {
             b.evidence = Some(Evidence::DjangoModels);
@@ -94,7 +98,7 @@ pub fn gather(report: &mut Report, now: &Project, search: &(dyn Fn(&str) -> Opti
         let Some((object, name)) = searched_name(b.breakage.rule, &b.breakage.object) else {
             continue;
         };
-        b.evidence = wanted.get(&name).copied().flatten().map(|f| {
+        b.evidence = found.get(&name).map(|f| {
             if f.named {
                 Evidence::Named { object, name }
             } else {
@@ -106,31 +110,6 @@ pub fn gather(report: &mut Report, now: &Project, search: &(dyn Fn(&str) -> Opti
             }
         });
     }
-}
-
-/// Runs `search` over `names` on a few threads; results in the order of `names`.
-fn search_all(
-    names: &[String],
-    search: &(dyn Fn(&str) -> Option<Found> + Sync),
-) -> Vec<Option<Found>> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 8);
-    let chunk = names.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = names
-            .chunks(chunk)
-            .map(|part| {
-                let h = s.spawn(move || part.iter().map(|n| search(n)).collect::<Vec<_>>());
-                (part.len(), h)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(len, h)| h.join().unwrap_or_else(|_| vec![None; len]))
-            .collect()
-    })
 }
 
 #[cfg(test)]

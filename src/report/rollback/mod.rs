@@ -292,16 +292,31 @@ fn which(missing: &[&str], ahead: usize) -> String {
 
 /// Warns about each downgrade that would destroy data.
 fn destroy_warnings(ahead: &[&crate::rollback::Ahead], rec: &mut Recommendation) {
-    for a in ahead {
-        if !a.downgrade.destroys.is_empty() {
-            rec.warnings.push(format!(
-                "downgrading {} destroys data: it drops {}",
-                a.name,
-                a.downgrade.destroys.join(", ")
-            ));
-        }
+    let destroying: Vec<&&crate::rollback::Ahead> = ahead
+        .iter()
+        .filter(|a| !a.downgrade.destroys.is_empty())
+        .collect();
+    // A few are spelled out; more are named, their drops being in the list of migrations ahead.
+    if destroying.len() > DESTROYS_SPELLED_OUT {
+        let names: Vec<&str> = destroying.iter().map(|a| a.name.as_str()).collect();
+        rec.warnings.push(format!(
+            "downgrading destroys data in {} migrations: {} (what each drops is listed with it)",
+            names.len(),
+            names.join(", ")
+        ));
+        return;
+    }
+    for a in destroying {
+        rec.warnings.push(format!(
+            "downgrading {} destroys data: it drops {}",
+            a.name,
+            a.downgrade.destroys.join(", ")
+        ));
     }
 }
+
+/// Downgrades that destroy data are described one per line up to this many.
+const DESTROYS_SPELLED_OUT: usize = 3;
 
 /// How the sides are named in the report.
 pub struct Labels<'a> {
