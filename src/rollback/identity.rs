@@ -3,11 +3,9 @@
 //! between folders with the same id or the same content is the same migration. Squashes stand
 //! for what they replace.
 
-use crate::discover::{self, SqlRole};
 use crate::model::{Framework, Migration, Op};
 use crate::project::Project;
 use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
 
 /// What a migration of the now side stands for on the target side, when it is none of the
 /// target's migrations itself.
@@ -49,7 +47,7 @@ pub fn match_sides(target: &Project, now: &Project) -> Matching {
         cover: vec![None; now.migrations.len()],
         covered: vec![false; target.migrations.len()],
     };
-    let baseline: Vec<bool> = now.migrations.iter().map(is_flyway_baseline).collect();
+    let baseline: Vec<bool> = now.migrations.iter().map(|m| m.baseline).collect();
     // The same file of the same history.
     pass(&mut m, target, now, |_, x| {
         Some(format!("{}\0{}\0{}", x.history, x.path, x.id))
@@ -166,7 +164,8 @@ fn squashes(m: &mut Matching, target: &Project, now: &Project) {
     }
 }
 
-/// A Flyway baseline the target side did not have stands for the history it sums up.
+/// A baseline the target side did not have (a schema dump, a Flyway `B…` script) stands for
+/// the history it sums up.
 fn baselines(m: &mut Matching, target: &Project, now: &Project, baseline: &[bool]) {
     for (n, x) in now.migrations.iter().enumerate() {
         if !baseline[n] || m.now_to_target[n].is_some() {
@@ -189,13 +188,6 @@ fn baselines(m: &mut Matching, target: &Project, now: &Project, baseline: &[bool
         }
         m.cover[n] = Some(Cover::Any(history));
     }
-}
-
-/// Whether `m` is a Flyway baseline migration (`B5__baseline.sql`).
-pub fn is_flyway_baseline(m: &Migration) -> bool {
-    m.framework == Framework::Sql
-        && discover::classify_sql(Path::new(&m.path), &m.path)
-            .is_some_and(|f| f.role == SqlRole::Baseline)
 }
 
 /// Per target migration, the now history its effect belongs to: its counterpart's, else the
