@@ -135,6 +135,8 @@ pub fn judge_rollback(project: &Project) -> String {
         target: "first",
         target_commit: None,
         now: &now.label,
+        deploy: None,
+        trust_code_search: false,
     };
     let rec = report::rollback::recommend(&rep, project, "first");
     let mut out = report::rollback::render_human(&rep, project, &labels, &rec, false);
