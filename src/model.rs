@@ -108,7 +108,7 @@ impl fmt::Display for QualifiedName {
 
 /// A column type, normalised so that spellings of the same type compare equal
 /// (`int4` = `integer` = `int`, `character varying(20)` = `varchar(20)`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct SqlType {
     /// Canonical base name, lower-case (`integer`, `varchar`, `numeric`, `timestamptz`, or a
     /// user type such as `mood`).
@@ -299,6 +299,30 @@ pub enum ObjectKind {
     Other,
 }
 
+/// How a routine is called: a function or a procedure, and the types of its input arguments
+/// (`IN`, `INOUT`, `VARIADIC`; type modifiers dropped, as PostgreSQL ignores them).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Signature {
+    pub args: Vec<SqlType>,
+    pub procedure: bool,
+}
+
+impl Signature {
+    /// `name(integer, text)`.
+    pub fn display(&self, name: &QualifiedName) -> String {
+        let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
+        format!("{name}({})", args.join(", "))
+    }
+    /// `function` or `procedure`.
+    pub fn kind(&self) -> &'static str {
+        if self.procedure {
+            "procedure"
+        } else {
+            "function"
+        }
+    }
+}
+
 /// One schema operation. Frontends map their syntax onto these; the replay applies them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -424,6 +448,49 @@ pub enum Op {
         name: QualifiedName,
         if_exists: bool,
     },
+    /// `ALTER TYPE … RENAME TO`: columns of the type keep it under its new name.
+    RenameType {
+        name: QualifiedName,
+        to: String,
+    },
+    CreateSequence {
+        name: QualifiedName,
+        if_not_exists: bool,
+    },
+    DropSequence {
+        name: QualifiedName,
+        if_exists: bool,
+    },
+    RenameSequence {
+        name: QualifiedName,
+        to: String,
+    },
+    /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`: a routine is known by its name and the types
+    /// of its input arguments, so one with other arguments is another overload, not a
+    /// replacement.
+    CreateFunction {
+        name: QualifiedName,
+        signature: Signature,
+        /// Returns `trigger` or `event_trigger`: only the database calls it.
+        trigger: bool,
+    },
+    /// `DROP FUNCTION|PROCEDURE|ROUTINE`; `args: None` when the statement lists none (the
+    /// only routine of that name).
+    DropFunction {
+        name: QualifiedName,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<Vec<SqlType>>,
+        procedure: bool,
+        if_exists: bool,
+    },
+    /// `ALTER FUNCTION|PROCEDURE … RENAME TO`.
+    RenameFunction {
+        name: QualifiedName,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<Vec<SqlType>>,
+        procedure: bool,
+        to: String,
+    },
     SetSchema {
         kind: ObjectKind,
         name: QualifiedName,
@@ -537,6 +604,22 @@ impl Op {
                 format!("rename value '{from}' of enum {name} to '{to}'")
             }
             Op::DropType { name, .. } => format!("drop type {name}"),
+            Op::RenameType { name, to } => format!("rename type {name} to {to}"),
+            Op::CreateSequence { name, .. } => format!("create sequence {name}"),
+            Op::DropSequence { name, .. } => format!("drop sequence {name}"),
+            Op::RenameSequence { name, to } => format!("rename sequence {name} to {to}"),
+            Op::CreateFunction {
+                name, signature, ..
+            } => format!("create {} {}", signature.kind(), signature.display(name)),
+            Op::DropFunction {
+                name, procedure, ..
+            } => format!("drop {} {name}", routine(*procedure)),
+            Op::RenameFunction {
+                name,
+                procedure,
+                to,
+                ..
+            } => format!("rename {} {name} to {to}", routine(*procedure)),
             Op::SetSchema { name, schema, .. } => format!("move {name} to schema {schema}"),
             Op::DataChange { kind, table } => {
                 let verb = match kind {
@@ -590,6 +673,10 @@ impl Op {
             }
         )
     }
+}
+
+fn routine(procedure: bool) -> &'static str {
+    if procedure { "procedure" } else { "function" }
 }
 
 fn mat(materialized: bool) -> &'static str {

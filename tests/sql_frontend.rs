@@ -256,6 +256,62 @@ fn views_and_enums() {
 }
 
 #[test]
+fn types_sequences_and_routines_are_modelled() {
+    let o = ops(
+        "ALTER TYPE mood RENAME TO feeling; CREATE SEQUENCE IF NOT EXISTS s; ALTER SEQUENCE s \
+         RENAME TO t; ALTER SEQUENCE t SET SCHEMA other; DROP SEQUENCE IF EXISTS a, b; \
+         CREATE OR REPLACE FUNCTION f(a int, OUT b text, VARIADIC c varchar(5)[]) RETURNS \
+         record LANGUAGE sql AS 'SELECT 1'; CREATE FUNCTION trg() RETURNS trigger LANGUAGE \
+         plpgsql AS $$ BEGIN RETURN NEW; END $$; DROP FUNCTION IF EXISTS f(int, varchar[]), g; \
+         ALTER FUNCTION f(integer) RENAME TO h; CREATE PROCEDURE p(x bigint) LANGUAGE sql AS \
+         'SELECT 1'; DROP PROCEDURE p(bigint);",
+    );
+    assert!(matches!(&o[0], Op::RenameType { name, to } if name.name == "mood" && to == "feeling"));
+    assert!(matches!(
+        &o[1],
+        Op::CreateSequence {
+            if_not_exists: true,
+            ..
+        }
+    ));
+    assert!(matches!(&o[2], Op::RenameSequence { to, .. } if to == "t"));
+    assert!(matches!(
+        &o[3],
+        Op::SetSchema {
+            kind: rollsafe::model::ObjectKind::Sequence,
+            ..
+        }
+    ));
+    assert!(matches!(&o[4], Op::DropSequence { name, if_exists: true } if name.name == "a"));
+    assert!(matches!(&o[5], Op::DropSequence { name, .. } if name.name == "b"));
+    let Op::CreateFunction {
+        signature,
+        trigger: false,
+        ..
+    } = &o[6]
+    else {
+        panic!("{:?}", o[6]);
+    };
+    // OUT arguments are not part of the signature; type modifiers are ignored.
+    let args: Vec<String> = signature.args.iter().map(|a| a.to_string()).collect();
+    assert_eq!(args, ["integer", "varchar[]"]);
+    assert!(matches!(&o[7], Op::CreateFunction { trigger: true, .. }));
+    assert!(
+        matches!(&o[8], Op::DropFunction { args: Some(a), if_exists: true, .. } if a.len() == 2)
+    );
+    assert!(matches!(&o[9], Op::DropFunction { args: None, .. }));
+    assert!(matches!(&o[10], Op::RenameFunction { to, args: Some(_), .. } if to == "h"));
+    assert!(matches!(&o[11], Op::CreateFunction { signature, .. } if signature.procedure));
+    assert!(matches!(
+        &o[12],
+        Op::DropFunction {
+            procedure: true,
+            ..
+        }
+    ));
+}
+
+#[test]
 fn statements_sqlparser_cannot_parse_are_understood() {
     let o = ops(
         "DROP INDEX CONCURRENTLY IF EXISTS users_name_idx; REINDEX TABLE users; ALTER SEQUENCE \

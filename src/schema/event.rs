@@ -81,4 +81,31 @@ pub enum EventKind {
     },
     /// A type the schema knew was dropped.
     TypeDropped { name: QualifiedName },
+    /// A type was renamed or moved to another schema (columns of it keep it).
+    TypeRenamed {
+        from: QualifiedName,
+        to: QualifiedName,
+    },
+    /// A sequence was dropped (also one the history never created).
+    SequenceDropped { name: QualifiedName },
+    /// A sequence was renamed or moved to another schema.
+    SequenceRenamed {
+        from: QualifiedName,
+        to: QualifiedName,
+    },
+    /// A routine was dropped; `function` is how it was called (`name(args)`).
+    FunctionDropped {
+        name: QualifiedName,
+        function: String,
+    },
+    /// A routine was renamed; `function` is how it was called before.
+    FunctionRenamed {
+        name: QualifiedName,
+        function: String,
+        to: QualifiedName,
+    },
+    /// A constraint was dropped from a table, directly or with what it covered.
+    ConstraintDropped { table: TableId, name: String },
+    /// An index was dropped, directly or with what it covered.
+    IndexDropped { table: TableId, name: String },
 }

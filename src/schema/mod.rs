@@ -5,7 +5,7 @@
 //! records an [`Event`] per effect, naming the change that caused it; comparisons use those to
 //! attribute each breakage.
 
-use crate::model::{ColumnDef, ConstraintDef, QualifiedName};
+use crate::model::{ColumnDef, ConstraintDef, QualifiedName, Signature};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -167,12 +167,48 @@ impl EnumType {
     }
 }
 
+/// A sequence (`CREATE SEQUENCE`); code calls `nextval('name')`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    /// Known only because a statement referred to it (it predates the history).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub assumed: bool,
+}
+
+/// One routine (function or procedure) of a name: overloads differ by their input arguments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Function {
+    pub name: QualifiedName,
+    #[serde(flatten)]
+    pub signature: Signature,
+    /// A trigger function: only the database calls it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub trigger: bool,
+    /// Known only because a statement referred to it (it predates the history); its arguments
+    /// are then the ones the statement named, if any.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub assumed: bool,
+}
+
+impl Function {
+    /// `name(integer, text)`.
+    pub fn display(&self) -> String {
+        self.signature.display(&self.name)
+    }
+}
+
 /// The schema at one point of a history.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
     pub views: BTreeMap<QualifiedName, View>,
     pub types: BTreeMap<QualifiedName, EnumType>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+    /// Routines by name, each name with its overloads.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<QualifiedName, Vec<Function>>,
     #[serde(skip)]
     next_id: u32,
     /// When set, objects assumed to predate the history are recorded here as they are made up.

@@ -2,8 +2,8 @@
 //! predate the history and plants them before the migration's "before" snapshot.
 
 use super::ChangeRef;
-use super::{Column, ColumnId, EnumType, Schema, Table, TableId};
-use crate::model::{ColumnDef, Op, QualifiedName, SqlType};
+use super::{Column, ColumnId, EnumType, Function, Schema, Sequence, Table, TableId};
+use crate::model::{ColumnDef, Op, QualifiedName, Signature, SqlType};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An object the replay had to assume existed before the history (a baseline, or a database
@@ -29,6 +29,13 @@ pub enum Seed {
     Type {
         name: QualifiedName,
     },
+    Sequence {
+        name: QualifiedName,
+    },
+    Function {
+        name: QualifiedName,
+        signature: Signature,
+    },
 }
 
 /// The names one migration refers to, so a comparison can snapshot only those objects.
@@ -37,6 +44,8 @@ pub struct Touched {
     tables: BTreeSet<QualifiedName>,
     views: BTreeSet<QualifiedName>,
     types: BTreeSet<QualifiedName>,
+    sequences: BTreeSet<QualifiedName>,
+    functions: BTreeSet<QualifiedName>,
 }
 
 impl Schema {
@@ -87,10 +96,34 @@ impl Schema {
                 | Op::DropType { name, .. } => {
                     t.types.insert(name.clone());
                 }
-                Op::SetSchema { name, .. } => {
-                    t.tables.insert(name.clone());
-                    t.views.insert(name.clone());
+                Op::RenameType { name, to } => {
                     t.types.insert(name.clone());
+                    t.types.insert(name.sibling(to.clone()));
+                    self.tables_of_type(name, &mut t.tables);
+                }
+                Op::CreateSequence { name, .. } | Op::DropSequence { name, .. } => {
+                    t.sequences.insert(name.clone());
+                }
+                Op::RenameSequence { name, to } => {
+                    t.sequences.insert(name.clone());
+                    t.sequences.insert(name.sibling(to.clone()));
+                }
+                Op::CreateFunction { name, .. } | Op::DropFunction { name, .. } => {
+                    t.functions.insert(name.clone());
+                }
+                Op::RenameFunction { name, to, .. } => {
+                    t.functions.insert(name.clone());
+                    t.functions.insert(name.sibling(to.clone()));
+                }
+                Op::SetSchema { name, schema, .. } => {
+                    let moved = QualifiedName::with_schema(Some(schema.clone()), name.name.clone());
+                    for n in [name.clone(), moved] {
+                        t.tables.insert(n.clone());
+                        t.views.insert(n.clone());
+                        t.types.insert(n.clone());
+                        t.sequences.insert(n);
+                    }
+                    self.tables_of_type(name, &mut t.tables);
                 }
                 Op::DataChange { .. } | Op::Neutral { .. } | Op::Opaque { .. } => {}
             }
@@ -106,6 +139,17 @@ impl Schema {
             }
         }
         t
+    }
+
+    /// The tables with a column of type `name` (a rename of the type renames their columns'
+    /// type).
+    fn tables_of_type(&self, name: &QualifiedName, out: &mut BTreeSet<QualifiedName>) {
+        let ty = name.to_string();
+        for t in self.tables.values() {
+            if t.columns.iter().any(|c| c.def.ty.base == ty) {
+                out.insert(t.name.clone());
+            }
+        }
     }
 
     /// A copy holding only the touched objects (the "before" of one migration).
@@ -125,6 +169,16 @@ impl Schema {
                 .types
                 .iter()
                 .filter_map(|n| self.types.get(n).map(|v| (n.clone(), v.clone())))
+                .collect(),
+            sequences: touched
+                .sequences
+                .iter()
+                .filter_map(|n| self.sequences.get(n).map(|v| (n.clone(), v.clone())))
+                .collect(),
+            functions: touched
+                .functions
+                .iter()
+                .filter_map(|n| self.functions.get(n).map(|v| (n.clone(), v.clone())))
                 .collect(),
             next_id: self.next_id,
             seeds: None,
@@ -183,6 +237,23 @@ impl Schema {
                     self.types
                         .entry(name.clone())
                         .or_insert_with(|| EnumType::assumed(name));
+                }
+                Seed::Sequence { name } => {
+                    self.sequences.entry(name.clone()).or_insert(Sequence {
+                        name,
+                        assumed: true,
+                    });
+                }
+                Seed::Function { name, signature } => {
+                    let overloads = self.functions.entry(name.clone()).or_default();
+                    if !overloads.iter().any(|f| f.signature.args == signature.args) {
+                        overloads.push(Function {
+                            name,
+                            signature,
+                            trigger: false,
+                            assumed: true,
+                        });
+                    }
                 }
             }
         }

@@ -17,11 +17,12 @@ impl Schema {
         &mut self,
         table: &QualifiedName,
         name: &str,
-        _emit: &mut impl FnMut(EventKind),
+        emit: &mut impl FnMut(EventKind),
     ) {
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
+        let tid = t.id;
         let dropped: Vec<Constraint> = t
             .constraints
             .iter()
@@ -29,6 +30,12 @@ impl Schema {
             .cloned()
             .collect();
         t.constraints.retain(|c| c.name != name);
+        if !dropped.is_empty() {
+            emit(EventKind::ConstraintDropped {
+                table: tid,
+                name: name.to_string(),
+            });
+        }
         for c in dropped.iter().filter(|c| c.def.kind.is_uniqueness()) {
             self.drop_keys_using(table, c.seq, &c.def.columns);
         }

@@ -84,4 +84,46 @@ impl Schema {
             emit(EventKind::TypeDropped { name: name.clone() });
         }
     }
+
+    /// `ALTER TYPE … RENAME TO` (and `SET SCHEMA`): the type and the columns of it, which
+    /// keep it under the new name. A type the history never created predates it.
+    pub(in crate::schema) fn rename_type(
+        &mut self,
+        name: &QualifiedName,
+        new_name: QualifiedName,
+        emit: &mut impl FnMut(EventKind),
+    ) {
+        if new_name == *name {
+            return;
+        }
+        if !self.types.contains_key(name)
+            && let Some(seeds) = &mut self.seeds
+        {
+            seeds.push(Seed::Type { name: name.clone() });
+        }
+        let e = self
+            .types
+            .remove(name)
+            .unwrap_or_else(|| EnumType::assumed(name.clone()));
+        self.types.insert(
+            new_name.clone(),
+            EnumType {
+                name: new_name.clone(),
+                ..e
+            },
+        );
+        let (old, new) = (name.to_string(), new_name.to_string());
+        for c in self
+            .tables
+            .values_mut()
+            .flat_map(|t| t.columns.iter_mut())
+            .filter(|c| c.def.ty.base == old)
+        {
+            c.def.ty.base = new.clone();
+        }
+        emit(EventKind::TypeRenamed {
+            from: name.clone(),
+            to: new_name,
+        });
+    }
 }

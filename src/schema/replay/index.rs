@@ -6,11 +6,17 @@ impl Schema {
     pub(in crate::schema) fn drop_index(
         &mut self,
         name: &QualifiedName,
-        _emit: &mut impl FnMut(EventKind),
+        emit: &mut impl FnMut(EventKind),
     ) {
         if let Some(owner) = self.index_owner(name)
             && let Some(t) = self.tables.get_mut(&owner)
         {
+            if t.indexes.iter().any(|i| i.name == name.name) {
+                emit(EventKind::IndexDropped {
+                    table: t.id,
+                    name: name.name.clone(),
+                });
+            }
             let unique: Vec<(u32, Vec<String>)> = t
                 .indexes
                 .iter()

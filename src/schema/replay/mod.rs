@@ -7,7 +7,9 @@ use crate::model::Op;
 mod column;
 mod constraint;
 mod enum_type;
+mod function;
 mod index;
+mod sequence;
 mod table;
 mod view;
 
@@ -75,6 +77,29 @@ impl Schema {
             Op::AddEnumValue { name, value } => self.add_enum_value(name, value, emit),
             Op::RenameEnumValue { name, from, to } => self.rename_enum_value(name, from, to, emit),
             Op::DropType { name, .. } => self.drop_type(name, emit),
+            Op::RenameType { name, to } => self.rename_type(name, name.sibling(to.clone()), emit),
+            Op::CreateSequence { name, .. } => self.create_sequence(name, emit),
+            Op::DropSequence { name, .. } => self.drop_sequence(name, emit),
+            Op::RenameSequence { name, to } => {
+                self.rename_sequence(name, name.sibling(to.clone()), emit)
+            }
+            Op::CreateFunction {
+                name,
+                signature,
+                trigger,
+            } => self.create_function(name, signature, *trigger, emit),
+            Op::DropFunction {
+                name,
+                args,
+                procedure,
+                ..
+            } => self.drop_function(name, args.as_deref(), *procedure, emit),
+            Op::RenameFunction {
+                name,
+                args,
+                procedure,
+                to,
+            } => self.rename_function(name, args.as_deref(), *procedure, to, emit),
             Op::CreateIndex(ix) => self.create_index(ix, emit),
             Op::DataChange { .. } | Op::Neutral { .. } | Op::Opaque { .. } => {}
         }

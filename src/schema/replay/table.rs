@@ -158,12 +158,8 @@ impl Schema {
                     to: new_name,
                 });
             }
-            ObjectKind::Type => {
-                if let Some(mut e) = self.types.remove(name) {
-                    e.name = new_name.clone();
-                    self.types.insert(new_name, e);
-                }
-            }
+            ObjectKind::Type => self.rename_type(name, new_name, emit),
+            ObjectKind::Sequence => self.rename_sequence(name, new_name, emit),
             _ => {}
         }
     }

@@ -90,9 +90,14 @@ impl Reader<'_> {
     }
 
     pub(super) fn drop_constraint(&self, c: &OpCall) -> Vec<(Op, Span)> {
-        let table = self
-            .table_arg(c, "table_name")
-            .or_else(|| self.name_arg(c, "table_name", 1).map(QualifiedName::new));
+        // `drop_constraint(name, table_name, …)`: the table is the second argument (in a batch,
+        // the batch's table).
+        let table = match &c.batch {
+            Some(t) => Some(t.clone()),
+            None => self
+                .name_arg(c, "table_name", 1)
+                .map(|n| self.qualify(c.call, n)),
+        };
         match (self.name_arg(c, "constraint_name", 0), table) {
             (Some(name), Some(table)) => vec![(
                 Op::DropConstraint {

@@ -8,6 +8,7 @@ pub mod cockroach;
 mod neutral;
 mod objects;
 mod plpgsql;
+mod routines;
 mod syntax;
 mod table;
 mod types;
@@ -280,6 +281,14 @@ fn statement_ops(node: &SyntaxNode, text: &str, out: &mut Vec<(Op, Span)>, depth
         K::CREATE_TYPE => objects::create_type(node, span, out),
         K::ALTER_TYPE => objects::alter_type(node, span, out),
         K::DROP_TYPE => objects::drop_type(node, span, out),
+        K::CREATE_FUNCTION | K::CREATE_PROCEDURE => routines::create_function(node, span, out),
+        K::DROP_FUNCTION | K::DROP_PROCEDURE | K::DROP_ROUTINE => {
+            routines::drop_function(node, span, out)
+        }
+        K::ALTER_FUNCTION | K::ALTER_PROCEDURE => routines::alter_function(node, span, out),
+        K::CREATE_SEQUENCE => routines::create_sequence(node, span, out),
+        K::DROP_SEQUENCE => routines::drop_sequence(node, span, out),
+        K::ALTER_SEQUENCE => routines::alter_sequence(node, span, out),
         K::INSERT | K::UPDATE | K::DELETE | K::MERGE | K::TRUNCATE | K::COPY => {
             objects::data_change(node, span, out)
         }

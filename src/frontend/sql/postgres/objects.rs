@@ -120,6 +120,11 @@ pub(super) fn alter_type(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span)
             )),
             _ => out.push((opaque("RENAME VALUE without two values"), span)),
         }
+    } else if let Some(to) = child(node, K::TYPE_RENAME_TO)
+        .and_then(|r| child(&r, K::TYPE_NAME))
+        .and_then(|n| ident(&n))
+    {
+        out.push((Op::RenameType { name, to }, span));
     } else if let Some(schema) = child(node, K::SET_SCHEMA)
         .and_then(|s| child(&s, K::SCHEMA_REF))
         .and_then(|n| ident(&n))
