@@ -188,6 +188,7 @@ pub fn derive(s: &Schema) -> Vec<Probe> {
         cx.reads(&mut out);
         cx.inserts(&mut out);
         cx.duplicates(&mut out);
+        cx.upserts(&mut out);
         cx.updates(&mut out);
         cx.enum_values(&mut out);
     }
@@ -392,6 +393,54 @@ impl<'a> TableProbes<'a> {
                     statements: [a, b].concat(),
                 });
             }
+        }
+    }
+
+    /// An upsert per key over plain columns (`INSERT … ON CONFLICT (cols) DO NOTHING`): it
+    /// needs a unique key on exactly those columns, which drop-unique-key is about.
+    fn upserts(&self, out: &mut Vec<Probe>) {
+        let t = self.t;
+        let mut keys: Vec<Vec<String>> = t
+            .constraints
+            .iter()
+            .filter(|c| matches!(c.kind.as_str(), "primary_key" | "unique"))
+            .map(|c| c.columns.clone())
+            .chain(
+                t.indexes
+                    .iter()
+                    .filter(|i| i.unique && !i.partial)
+                    .map(|i| i.columns.clone()),
+            )
+            .filter(|k| !k.is_empty() && k.iter().all(|c| t.columns.contains_key(c)))
+            .map(|mut k| {
+                k.sort();
+                k
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let Some(row) = self.row(&|n, c| self.typical(0, n, c)) else {
+                return;
+            };
+            let Some(mut statements) = self.insert(&row) else {
+                return;
+            };
+            let Some(last) = statements.pop() else {
+                continue;
+            };
+            let target: Vec<String> = key.iter().map(|c| quote(c)).collect();
+            let Some((insert, returning)) = last.split_once(" RETURNING ") else {
+                continue;
+            };
+            statements.push(format!(
+                "{insert} ON CONFLICT ({}) DO NOTHING RETURNING {returning}",
+                target.join(", ")
+            ));
+            out.push(Probe {
+                what: format!("upsert into {} on ({})", self.tkey, key.join(", ")),
+                statements,
+            });
         }
     }
 
