@@ -62,6 +62,8 @@ pub struct Schema {
     /// view columns).
     pub view_columns: BTreeMap<String, Vec<String>>,
     pub enums: BTreeMap<String, BTreeSet<String>>,
+    /// Sequences no column owns (the database's side only; for the probes).
+    pub sequences: BTreeSet<String>,
 }
 
 /// One query that returns the whole user schema as JSON.
@@ -128,6 +130,10 @@ SELECT json_build_object(
       'columns', (SELECT coalesce(json_agg(a.attname ORDER BY a.attnum), '[]') FROM pg_attribute a
                   WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped))
     ORDER BY r.nspname, r.relname), '[]') FROM rel r WHERE r.relkind IN ('v', 'm')),
+  'sequences', (SELECT coalesce(json_agg(json_build_object('schema', r.nspname, 'name', r.relname)
+    ORDER BY r.nspname, r.relname), '[]') FROM rel r WHERE r.relkind = 'S'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                      AND d.objid = r.oid AND d.deptype IN ('a', 'i'))),
   'enums', (SELECT coalesce(json_agg(json_build_object(
       'schema', n.nspname, 'name', t.typname,
       'values', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid))
@@ -298,6 +304,10 @@ pub fn read_catalog(conn: &mut super::cluster::Conn) -> Result<Schema, String> {
                 .filter_map(|c| c.as_str().map(String::from))
                 .collect(),
         );
+    }
+    for q in list(&doc, "sequences") {
+        out.sequences
+            .insert(qualified(&s(q, "schema"), &s(q, "name")));
     }
     for e in list(&doc, "enums") {
         out.enums.insert(

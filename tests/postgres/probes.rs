@@ -203,6 +203,16 @@ pub fn derive(s: &Schema) -> Vec<Probe> {
             statements: vec![format!("SELECT {list} FROM {} LIMIT 0", quote_qualified(v))],
         });
     }
+    for q in &s.sequences {
+        // `IS NOT NULL`: the value differs each call; whether the call works is the point.
+        out.push(Probe {
+            what: format!("call nextval of sequence {q}"),
+            statements: vec![format!(
+                "SELECT nextval('{}') IS NOT NULL",
+                quote_qualified(q).replace('\'', "''")
+            )],
+        });
+    }
     for (e, values) in &s.enums {
         out.push(Probe {
             what: format!("use the values of enum {e}"),
