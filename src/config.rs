@@ -46,6 +46,14 @@ pub struct Config {
     /// `schema_migrations`).
     #[serde(rename = "baseline_schema_version", alias = "baseline-schema-version")]
     pub baseline_schema_version: Option<String>,
+    /// The PostgreSQL version the migrations run on (10 to 18; default: the newest), for the
+    /// lock rules.
+    #[serde(rename = "postgres_version", alias = "postgres-version")]
+    pub postgres_version: Option<toml::Value>,
+    /// The `lock_timeout` the migration runner sets for every migration (`"5s"`): then no
+    /// migration needs its own `SET lock_timeout`.
+    #[serde(rename = "lock_timeout", alias = "lock-timeout")]
+    pub lock_timeout: Option<String>,
     /// How `rollback` judges.
     #[serde(default)]
     pub rollback: RollbackConfig,
@@ -244,11 +252,30 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
                 key.clone(),
                 format!(
                     "unknown rule or group `{key}` in [rules]; groups: contract, warning, \
-                     opaque, meta; rules: {}",
+                     lock, opaque, meta; rules: {}",
                     names.join(", ")
                 ),
             ));
         }
+    }
+    if let Some(v) = &c.postgres_version
+        && postgres_version(v).is_none()
+    {
+        return Err((
+            "postgres_version".into(),
+            format!(
+                "postgres_version: {v} is not a PostgreSQL major version rollsafe knows \
+                 ({}–{})",
+                crate::rules::lock::OLDEST_POSTGRES,
+                crate::rules::lock::NEWEST_POSTGRES
+            ),
+        ));
+    }
+    if c.lock_timeout.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err((
+            "lock_timeout".into(),
+            "lock_timeout: give the runner's setting, e.g. \"5s\"".into(),
+        ));
     }
     for pat in &c.exclude {
         if let Err(e) = globset::Glob::new(pat) {
@@ -375,9 +402,23 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
     text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
 
+/// A major version (`15`, `"15"`, `"15.4"`) in the range rollsafe knows.
+fn postgres_version(v: &toml::Value) -> Option<u32> {
+    let major = match v {
+        toml::Value::Integer(i) => u32::try_from(*i).ok()?,
+        toml::Value::String(s) => s.split('.').next()?.trim().parse().ok()?,
+        toml::Value::Float(f) if f.is_finite() && *f >= 0.0 => *f as u32,
+        _ => return None,
+    };
+    (crate::rules::lock::OLDEST_POSTGRES..=crate::rules::lock::NEWEST_POSTGRES)
+        .contains(&major)
+        .then_some(major)
+}
+
 fn group_named(name: &str) -> Option<Group> {
     match name {
         "contract" => Some(Group::Contract),
+        "lock" => Some(Group::Lock),
         "warning" => Some(Group::Warning),
         "opaque" => Some(Group::Opaque),
         "meta" => Some(Group::Meta),
@@ -443,6 +484,10 @@ impl Config {
                 s.severities.insert(r, level.severity());
             }
         }
+        if let Some(v) = self.postgres_version.as_ref().and_then(postgres_version) {
+            s.postgres.version = v;
+        }
+        s.postgres.lock_timeout = self.lock_timeout.clone();
         s
     }
 
@@ -462,6 +507,7 @@ impl Config {
             }),
             placeholders: self.placeholders(),
             baseline_schemas: Vec::new(),
+            flyway_mixed: false,
         }
     }
 

@@ -65,6 +65,8 @@ pub struct Settings {
     pub severities: BTreeMap<Rule, Option<Severity>>,
     /// `[overrides]`: the signoff an override needs to waive a finding.
     pub signoff: Policy,
+    /// The PostgreSQL the lock rules judge for (`postgres_version`, `lock_timeout`).
+    pub postgres: crate::rules::lock::Postgres,
 }
 
 impl Settings {
@@ -112,6 +114,8 @@ impl LintResult {
 pub struct Step {
     pub breakages: Vec<Breakage>,
     pub events: Vec<Event>,
+    /// The schema before the step: the objects it touches.
+    pub before: Schema,
 }
 
 /// Applies one migration to `schema`, comparing the touched objects before and after.
@@ -134,7 +138,11 @@ pub fn step_together(schema: &mut Schema, members: &[(usize, &Migration)]) -> St
         events.extend(apply_migration(schema, *index, m));
     }
     let breakages = crate::rules::breakages(&Comparison::new(&before, schema, &events));
-    Step { breakages, events }
+    Step {
+        breakages,
+        events,
+        before,
+    }
 }
 
 /// Applies one migration to `schema` (objects it needs that the history never created are
@@ -210,8 +218,18 @@ pub fn lint_against(
                 let breakages = gated.as_deref().unwrap_or(&step.breakages);
                 result.classes[mi] = classify(m, mi, breakages, &step.events);
                 if result.selected[mi] {
+                    // What the migration does to a live database: `check` only.
+                    let locks = crate::rules::LockContext::new(
+                        &members,
+                        mi,
+                        &step.before,
+                        &step.events,
+                        &settings.postgres,
+                    )
+                    .map(|cx| crate::rules::lock::findings(&cx))
+                    .unwrap_or_default();
                     result.signoffs[mi] =
-                        findings_for(m, mi, breakages, settings, &mut result.findings);
+                        findings_for(m, mi, breakages, locks, settings, &mut result.findings);
                 }
             }
         }
@@ -224,7 +242,8 @@ pub fn lint_against(
             .iter()
             .any(|h| h.order.contains(&mi) || h.superseded.contains(&mi));
         if !in_history && result.selected[mi] {
-            result.signoffs[mi] = findings_for(m, mi, &[], settings, &mut result.findings);
+            result.signoffs[mi] =
+                findings_for(m, mi, &[], Vec::new(), settings, &mut result.findings);
         }
     }
     // Replay order within a history (V9 before V10), histories by name.
@@ -275,7 +294,10 @@ fn classify(
             }
             let class = match &c.op {
                 Op::Opaque { .. } => Class::Opaque,
-                Op::Neutral { .. } | Op::DataChange { .. } => Class::Neutral,
+                Op::Neutral { .. }
+                | Op::Setting { .. }
+                | Op::Maintenance { .. }
+                | Op::DataChange { .. } => Class::Neutral,
                 _ => Class::Expand,
             };
             let note = events.iter().find_map(|e| match &e.kind {
@@ -293,17 +315,18 @@ fn classify(
         .collect()
 }
 
-/// Turns one migration's breakages and what the migration rules find into findings, waived
-/// where an override with a reason and an accepted signoff covers them; then the override rules
-/// judge the overrides. Returns each override's signoff.
+/// Turns one migration's breakages, lock findings and what the migration rules find into
+/// findings, waived where an override with a reason and an accepted signoff covers them; then
+/// the override rules judge the overrides. Returns each override's signoff.
 fn findings_for(
     m: &Migration,
     mi: usize,
     breakages: &[Breakage],
+    locks: Vec<Diagnostic>,
     settings: &Settings,
     out: &mut Vec<Finding>,
 ) -> Vec<Signoff> {
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = locks;
     for rule in Rule::ALL {
         rule.check_migration(m, &mut diagnostics);
     }

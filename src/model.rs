@@ -9,6 +9,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod lock;
+pub use lock::{LockMode, Transaction};
+
 /// A half-open byte range into the migration file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 pub struct Span {
@@ -172,6 +175,10 @@ pub struct ColumnDef {
     /// The columns a generated column's expression reads (dropping one drops it too).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub generated_from: Vec<String>,
+    /// The default is volatile (`gen_random_uuid()`, `random()`, `clock_timestamp()`,
+    /// `nextval(…)` of a serial): evaluated once per row, so adding the column rewrites the table.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub volatile_default: bool,
 }
 
 impl ColumnDef {
@@ -183,6 +190,7 @@ impl ColumnDef {
             default: None,
             generated: false,
             generated_from: Vec::new(),
+            volatile_default: false,
         }
     }
     /// Whether an INSERT that leaves this column out is rejected.
@@ -507,6 +515,22 @@ pub enum Op {
     Neutral {
         what: String,
     },
+    /// A session setting (`SET [LOCAL] lock_timeout = '2s'`): nothing the app sees, but it
+    /// decides how the statements after it wait for locks.
+    Setting {
+        name: String,
+        value: String,
+    },
+    /// A maintenance command that changes nothing the app sees but locks, scans or rewrites
+    /// a table while it runs (`VACUUM FULL`, `CLUSTER`, `REINDEX`, `SET LOGGED`).
+    Maintenance {
+        command: Maintenance,
+        /// The table (or, for `REINDEX INDEX`, the index) it works on; `None`: every table.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        table: Option<QualifiedName>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        concurrently: bool,
+    },
     /// Not understood statically: dynamic SQL, code, a statement that did not parse.
     Opaque {
         /// Which kind of not-understood; only `reason` is shown to users.
@@ -514,6 +538,44 @@ pub enum Op {
         kind: OpaqueKind,
         reason: String,
     },
+}
+
+/// Maintenance commands (see [`Op::Maintenance`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Maintenance {
+    /// `VACUUM` without `FULL` (or `ANALYZE`): no rewrite, but not in a transaction block.
+    Vacuum,
+    /// `VACUUM FULL`: rewrites the table under an `ACCESS EXCLUSIVE` lock.
+    VacuumFull,
+    /// `CLUSTER`: rewrites the table in index order under an `ACCESS EXCLUSIVE` lock.
+    Cluster,
+    /// `REINDEX TABLE t` / `REINDEX INDEX i`.
+    ReindexTable,
+    ReindexIndex,
+    /// `REINDEX SCHEMA / DATABASE / SYSTEM`.
+    ReindexAll,
+    /// `ALTER TABLE … SET LOGGED` / `SET UNLOGGED`: rewrites the table.
+    SetLogged,
+    SetUnlogged,
+    /// `ALTER TABLE … DETACH PARTITION p [CONCURRENTLY]` (`table` is the parent).
+    DetachPartition,
+}
+
+impl Maintenance {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Maintenance::Vacuum => "vacuum",
+            Maintenance::VacuumFull => "vacuum full",
+            Maintenance::Cluster => "cluster",
+            Maintenance::ReindexTable => "reindex table",
+            Maintenance::ReindexIndex => "reindex index",
+            Maintenance::ReindexAll => "reindex",
+            Maintenance::SetLogged => "set logged",
+            Maintenance::SetUnlogged => "set unlogged",
+            Maintenance::DetachPartition => "detach partition from",
+        }
+    }
 }
 
 /// Why a change could not be judged statically.
@@ -636,6 +698,21 @@ impl Op {
                 }
             }
             Op::Neutral { what } => what.clone(),
+            Op::Setting { name, value } => format!("set {name} = {value}"),
+            Op::Maintenance {
+                command,
+                table,
+                concurrently,
+            } => {
+                let mut s = command.describe().to_string();
+                if *concurrently {
+                    s.push_str(" concurrently");
+                }
+                if let Some(t) = table {
+                    s.push_str(&format!(" {t}"));
+                }
+                s
+            }
             Op::Opaque { reason, .. } => format!("not understood: {reason}"),
         }
     }
@@ -786,6 +863,11 @@ pub struct Migration {
     /// A baseline: a schema dump or Flyway `B…` script, the whole schema at its version (what
     /// it creates is the starting point, not a change the previous version meets).
     pub baseline: bool,
+    /// How the tool that applies it wraps it in a transaction (see [`Migration::in_transaction`]).
+    pub transaction: Transaction,
+    /// Statements the tool runs outside its transaction (Alembic's `autocommit_block()`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outside_transaction: Vec<usize>,
     #[serde(skip)]
     pub source: Arc<str>,
 }
@@ -811,6 +893,8 @@ impl Migration {
             id_span: Span::default(),
             repeatable: false,
             baseline: false,
+            transaction: Transaction::Unknown,
+            outside_transaction: Vec::new(),
             source,
         }
     }

@@ -109,6 +109,8 @@ pub struct SqlOptions {
     pub placeholders: Placeholders,
     /// Schema dumps the configuration names.
     pub baseline_schemas: Vec<ConfiguredDump>,
+    /// Flyway's `mixed` setting, from the project's Flyway configuration.
+    pub flyway_mixed: bool,
 }
 
 impl Default for SqlOptions {
@@ -118,6 +120,7 @@ impl Default for SqlOptions {
             targets: None,
             placeholders: Placeholders::default(),
             baseline_schemas: Vec::new(),
+            flyway_mixed: false,
         }
     }
 }
@@ -334,6 +337,7 @@ fn with_project_placeholders(
     let mut opts = opts.clone();
     if !texts.is_empty() {
         opts.placeholders.fill_from(flyway_config::read(&texts));
+        opts.flyway_mixed |= flyway_config::mixed(&texts);
     }
     opts
 }
@@ -408,6 +412,25 @@ impl Project {
                 }
             })
             .collect();
+        // The environment's env.py says whether its migrations run in a transaction.
+        let transactions: BTreeMap<&str, crate::model::Transaction> = envs
+            .iter()
+            .map(|env| {
+                let env_py = if env.key.is_empty() {
+                    "env.py".to_string()
+                } else {
+                    format!("{}/env.py", env.key)
+                };
+                let text = read(&env_py).map(|b| String::from_utf8_lossy(&b).into_owned());
+                (env.key.as_str(), alembic::env_transaction(text.as_deref()))
+            })
+            .collect();
+        let mut migrations = migrations;
+        for m in &mut migrations {
+            if let Some(t) = transactions.get(m.history.as_str()) {
+                m.transaction = t.clone();
+            }
+        }
         let base = self.migrations.len();
         let issues = self.add_graph_migrations(Framework::Alembic, migrations, |_| false);
         self.record_graph_issues(base, issues);

@@ -238,6 +238,21 @@ fn read_one(
     m.history = key.to_string();
     m.dialect = dialect;
     m.baseline = f.role == SqlRole::Baseline;
+    if let crate::model::Transaction::Flyway {
+        mixed,
+        execute_in_transaction,
+    } = &mut m.transaction
+    {
+        // A script's own settings sit beside it: `V2__x.sql.conf`.
+        let conf = format!("{}.conf", f.rel);
+        let mut path = f.path.clone().into_os_string();
+        path.push(".conf");
+        *mixed = opts.flyway_mixed;
+        *execute_in_transaction = src
+            .read(Path::new(&path), &conf)
+            .ok()
+            .and_then(|text| sql::flyway_config::execute_in_transaction(&text));
+    }
     m
 }
 

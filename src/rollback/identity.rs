@@ -90,7 +90,12 @@ pub fn match_sides(target: &Project, now: &Project) -> Matching {
 /// changes the schema, and nothing in it is opaque (two data migrations that each run Python
 /// have the same changes and are different migrations).
 fn changes_identify(x: &Migration) -> bool {
-    let schema_op = |op: &Op| !matches!(op, Op::Neutral { .. } | Op::DataChange { .. });
+    let schema_op = |op: &Op| {
+        !matches!(
+            op,
+            Op::Neutral { .. } | Op::Setting { .. } | Op::Maintenance { .. } | Op::DataChange { .. }
+        )
+    };
     x.changes.iter().any(|c| schema_op(&c.op))
         && !x.changes.iter().any(|c| matches!(c.op, Op::Opaque { .. }))
 }

@@ -8,6 +8,9 @@ use crate::signoff::Signoff;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
+pub mod lock;
+pub use lock::LockContext;
+
 /// One thing the code written against `before` can no longer do.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Breakage {
@@ -111,6 +114,8 @@ pub enum Group {
     Contract,
     /// May break the previous app version, depending on the data it writes.
     Warning,
+    /// What a migration does to a live database while it runs (locks, scans, rewrites).
+    Lock,
     /// Cannot be judged statically.
     Opaque,
     /// About the migration files and overrides themselves.
@@ -122,6 +127,7 @@ impl fmt::Display for Group {
         f.write_str(match self {
             Group::Contract => "contract",
             Group::Warning => "warning",
+            Group::Lock => "lock",
             Group::Opaque => "opaque",
             Group::Meta => "meta",
         })
@@ -146,7 +152,9 @@ pub struct RuleMeta {
 /// - `migration`: one migration as read (`fn check(&Migration, &mut Vec<Diagnostic>)`);
 /// - `overrides`: a migration's overrides, once the other rules' findings are known
 ///   (`fn check(&OverrideContext, &mut Vec<Diagnostic>)`);
-/// - `removal`: a migration a change removes (`fn check(&Removal, &mut Vec<Diagnostic>)`).
+/// - `removal`: a migration a change removes (`fn check(&Removal, &mut Vec<Diagnostic>)`);
+/// - `lock`: one migration of a step on a live database (`fn check(&LockContext, &mut
+///   Vec<Diagnostic>)`), for `check` only: it never changes a rollback verdict.
 macro_rules! declare_rules {
     ($($variant:ident => $module:ident ($input:ident),)*) => {
         $(mod $module;)*
@@ -191,6 +199,15 @@ macro_rules! declare_rules {
                 }
             }
 
+            /// Adds this rule's findings about what a migration does to a live database
+            /// (other rules add nothing).
+            #[allow(unused_variables)]
+            pub fn check_lock(self, cx: &LockContext, out: &mut Vec<Diagnostic>) {
+                match self {
+                    $(Rule::$variant => when_input!($input, lock, $module::check(cx, out)),)*
+                }
+            }
+
             /// Adds this rule's findings about a migration's overrides (other rules add
             /// nothing).
             #[allow(unused_variables)]
@@ -215,6 +232,9 @@ macro_rules! when_input {
         $call
     };
     (removal, removal, $call:expr) => {
+        $call
+    };
+    (lock, lock, $call:expr) => {
         $call
     };
     ($input:ident, $served:ident, $call:expr) => {
@@ -242,6 +262,12 @@ declare_rules! {
     DropUniqueKey => drop_unique_key (compare),
     AddCheckConstraint => add_check_constraint (compare),
     AddForeignKey => add_foreign_key (compare),
+    RequireConcurrentIndex => require_concurrent_index (lock),
+    ConstraintNotValid => constraint_not_valid (lock),
+    SetNotNullScan => set_not_null_scan (lock),
+    TableRewrite => table_rewrite (lock),
+    LockTimeout => lock_timeout (lock),
+    ConcurrentlyInTransaction => concurrently_in_transaction (lock),
     OpaqueChange => opaque_change (migration),
     ParseError => parse_error (migration),
     OverrideWithoutReason => override_without_reason (overrides),
@@ -260,7 +286,8 @@ impl Rule {
         Rule::ALL.iter().copied().find(|r| r.name() == name)
     }
 
-    /// Whether a `compat: breaking` override can waive this rule's findings.
+    /// Whether a `compat: breaking` override can waive this rule's findings. Lock findings are
+    /// not about breaking the previous version: severities decide them.
     pub fn waivable(self) -> bool {
         matches!(
             self.meta().group,

@@ -636,10 +636,23 @@ fn python_examples(django: bool) -> Vec<(String, Vec<(String, String)>)> {
         .collect()
 }
 
-/// Rule-page examples the real tools reject, with why (none now: every example runs as written;
-/// an entry here that starts applying fails the test). What applies before a rejected
-/// migration is still compared.
-const RULE_EXAMPLE_REJECTIONS: &[Rejection] = &[];
+/// Rule-page examples the real tools reject, with why (an entry here that starts applying fails
+/// the test). What applies before a rejected migration is still compared. The Bad examples of
+/// concurrently-in-transaction are here on purpose: that the tools refuse them is its claim.
+const RULE_EXAMPLE_REJECTIONS: &[Rejection] = &[
+    Rejection {
+        page: "concurrently-in-transaction",
+        migration: "b2",
+        source_contains: "def upgrade():\n    op.create_index(\"users_email\", \"users\", [\"email\"], postgresql_concurrently=True)",
+        why: "CREATE INDEX CONCURRENTLY cannot run inside Alembic's transaction",
+    },
+    Rejection {
+        page: "concurrently-in-transaction",
+        migration: "shop.0002_index",
+        source_contains: "class Migration(migrations.Migration):\n    dependencies = [(\"shop\", \"0001_initial\")]\n    operations = [AddIndexConcurrently",
+        why: "Django refuses AddIndexConcurrently in an atomic migration",
+    },
+];
 
 /// Cases the fixtures do not reach, for what rollsafe models after the tools' source: which
 /// column SQLAlchemy makes SERIAL.

@@ -20,6 +20,7 @@ mod cluster;
 mod common;
 mod frameworks;
 mod generate;
+mod locks;
 mod probes;
 
 use catalog::Schema;
@@ -486,6 +487,16 @@ fn sql_fixtures_and_rule_examples_replay_like_postgres() {
         tally.migrations
     );
     tally.assert_clean();
+}
+
+#[test]
+fn lock_rule_examples_show_on_the_server_what_the_rules_claim() {
+    let Some(pg) = cluster::cluster() else {
+        cluster::loud_skip("lock_rule_examples_show_on_the_server_what_the_rules_claim");
+        return;
+    };
+    let checked = locks::check_lock_examples(pg);
+    assert!(checked >= 12, "only {checked} lock-rule examples checked");
 }
 
 /// Applies a statement, keeping it only if PostgreSQL accepts it.

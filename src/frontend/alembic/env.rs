@@ -97,3 +97,29 @@ pub fn revision_files<'a>(env: &Env, files: &'a [String]) -> Vec<&'a String> {
         })
         .collect()
 }
+
+/// How an environment's `env.py` runs its migrations on PostgreSQL: in one transaction (the
+/// default, also when `env.py` never calls `configure`; `transaction_per_migration=True` still
+/// wraps each migration in one), or none with `transactional_ddl=False`.
+pub fn env_transaction(env_py: Option<&str>) -> crate::model::Transaction {
+    use crate::model::Transaction;
+    // `context.configure(..., transactional_ddl=False)`, outside comments, spaces aside.
+    let code: String = env_py
+        .unwrap_or("")
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+        .collect();
+    if code.contains("transactional_ddl=False") {
+        return Transaction::Autocommit {
+            by: "env.py configures transactional_ddl=False".into(),
+        };
+    }
+    let by = if code.contains("transaction_per_migration=True") {
+        "Alembic runs each migration in a transaction (transaction_per_migration=True)"
+    } else {
+        "Alembic runs the migrations in a transaction on PostgreSQL (transactional DDL, the \
+         default)"
+    };
+    Transaction::Wrapped { by: by.into() }
+}

@@ -10,7 +10,7 @@ mod ops;
 mod reader;
 mod types;
 
-pub use env::{Env, find_envs, revision_files};
+pub use env::{Env, env_transaction, find_envs, revision_files};
 
 use super::python::{self, span};
 use crate::model::{Change, Downgrade, Framework, Migration, Span, Statement};
@@ -83,6 +83,8 @@ pub fn read_revision(rel: &str, source: Arc<str>, history: &str) -> Option<Migra
         block: None,
         comments: file.comments.clone(),
         issues: Vec::new(),
+        autocommit: Vec::new(),
+        in_autocommit: false,
     };
     if let Some(f) = upgrade {
         reader.body(&f.body, None);
@@ -91,9 +93,12 @@ pub fn read_revision(rel: &str, source: Arc<str>, history: &str) -> Option<Migra
         statements: read,
         comments,
         issues,
+        autocommit,
         ..
     } = reader;
     m.issues.extend(issues);
+    m.outside_transaction = autocommit;
+    m.transaction = env::env_transaction(None);
     let mut statements: Vec<Statement> = read
         .iter()
         .map(|(s, _, _)| Statement {
@@ -196,6 +201,8 @@ fn read_downgrade(body: &[Stmt], text: &str, helpers: &BTreeSet<String>) -> Down
         block: None,
         comments: Vec::new(),
         issues: Vec::new(),
+        autocommit: Vec::new(),
+        in_autocommit: false,
     };
     r.body(body, None);
     Downgrade::Present {

@@ -21,6 +21,9 @@ pub(super) struct Reader<'a> {
     pub comments: Vec<(Span, String)>,
     /// Syntax errors in SQL strings.
     pub issues: Vec<crate::model::ParseIssue>,
+    /// Statements read inside `autocommit_block()`, which Alembic runs outside its transaction.
+    pub autocommit: Vec<usize>,
+    pub in_autocommit: bool,
 }
 
 pub(super) fn opaque(reason: impl Into<String>) -> Op {
@@ -65,8 +68,17 @@ impl Reader<'_> {
                         }
                     }
                     if !handled {
-                        // `autocommit_block()` and other contexts: ordinary ops inside.
+                        // `autocommit_block()` and other contexts: ordinary ops inside; those
+                        // of an autocommit block run outside Alembic's transaction.
+                        let autocommit = w.items.iter().any(|item| {
+                            // `op.get_context().autocommit_block()`: a method of a call's result.
+                            matches!(&item.context_expr, Expr::Call(c)
+                                if matches!(c.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "autocommit_block"))
+                        });
+                        let outer = self.in_autocommit;
+                        self.in_autocommit = outer || autocommit;
                         self.block_body(span(w.range), &w.body, batch);
+                        self.in_autocommit = outer;
                     }
                 }
                 Stmt::For(f) => self.push(
@@ -99,6 +111,9 @@ impl Reader<'_> {
 
     fn push(&mut self, at: Span, ops: Vec<(Op, Span)>) {
         if !ops.is_empty() {
+            if self.in_autocommit {
+                self.autocommit.push(self.statements.len());
+            }
             self.statements.push((at, ops, self.block));
         }
     }

@@ -66,6 +66,10 @@ impl Reader<'_> {
         // `default=` is applied by the Python code of the new version only; it is not a
         // database default.
         col.default = kwarg(c, "server_default").and_then(|d| self.server_default(d));
+        col.volatile_default = col
+            .default
+            .as_deref()
+            .is_some_and(crate::expression::is_volatile);
         let identity = c.arguments.args.iter().any(
             |a| matches!(a, Expr::Call(i) if call_name(i).is_some_and(|n| n.ends_with("Identity"))),
         );
@@ -315,5 +319,6 @@ pub(super) fn serial_column(columns: &[AutoInc], in_key: &[bool]) -> Option<usiz
 /// frontend writes `serial` the same way).
 pub(super) fn make_serial(col: &mut ColumnDef) {
     col.default = Some("nextval(…)".to_string());
+    col.volatile_default = true;
     col.nullable = false;
 }

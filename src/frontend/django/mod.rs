@@ -47,6 +47,8 @@ pub struct Parsed {
     issues: Vec<ParseIssue>,
     comments: Vec<(Span, String)>,
     id_span: Span,
+    /// `atomic = False`: Django runs the migration outside a transaction.
+    atomic: bool,
 }
 
 /// A Django operation call, kept as its source expression for the replay.
@@ -83,6 +85,7 @@ pub fn parse_file(rel: &str, source: Arc<str>) -> Option<Parsed> {
         issues: pf.issues.clone(),
         comments: pf.comments.clone(),
         id_span: span(class.range),
+        atomic: true,
     };
     let mut saw_operations = false;
     for stmt in &class.body {
@@ -101,6 +104,7 @@ pub fn parse_file(rel: &str, source: Arc<str>) -> Option<Parsed> {
             "dependencies" => p.deps = pairs(value, text, &app),
             "replaces" => p.replaces = pairs(value, text, &app),
             "run_before" => p.run_before = pairs(value, text, &app),
+            "atomic" => p.atomic = python::bool_value(value) != Some(false),
             "operations" => {
                 saw_operations = true;
                 p.operations = match value {
@@ -259,6 +263,16 @@ pub fn build(parsed: Vec<Parsed>, history: &str) -> Vec<Migration> {
         m.replaces = p.replaces.clone();
         m.id_span = p.id_span;
         m.issues = p.issues.clone();
+        m.transaction = if p.atomic {
+            crate::model::Transaction::Wrapped {
+                by: "Django runs the migration in a transaction (atomic = True, the default)"
+                    .into(),
+            }
+        } else {
+            crate::model::Transaction::Autocommit {
+                by: "atomic = False".into(),
+            }
+        };
         let text: &str = &p.source;
         let mut cx = Cx {
             app: &p.app,

@@ -95,6 +95,10 @@ impl Field {
         let mut c = ColumnDef::new(self.column_name(name), self.ty.clone());
         c.nullable = self.null && !self.primary_key;
         c.default = self.db_default.clone();
+        c.volatile_default = c
+            .default
+            .as_deref()
+            .is_some_and(crate::expression::is_volatile);
         c.generated = self.generated;
         c
     }

@@ -35,6 +35,31 @@ pub fn read(files: &[(String, String)]) -> Placeholders {
     out
 }
 
+/// Whether the project's Flyway configuration sets `mixed` (transactional and
+/// non-transactional statements in one script, which then runs without a transaction).
+pub fn mixed(files: &[(String, String)]) -> bool {
+    files.iter().any(|(rel, text)| {
+        let settings = match rel.rsplit('/').next().unwrap_or(rel) {
+            "flyway.conf" => flatten_properties(text, "flyway."),
+            "application.properties" => flatten_properties(text, "spring.flyway."),
+            "application.yml" | "application.yaml" => flatten_yaml(text, "spring.flyway."),
+            "flyway.toml" => flatten_toml(text),
+            _ => return false,
+        };
+        settings
+            .get("mixed")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    })
+}
+
+/// `executeInTransaction` in a script's own configuration file (`V2__x.sql.conf`).
+pub fn execute_in_transaction(script_conf: &str) -> Option<bool> {
+    script_conf.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == "executeInTransaction").then(|| v.trim().eq_ignore_ascii_case("true"))
+    })
+}
+
 /// Settings (keys without their `flyway.` prefix, Spring's kebab-case folded to camelCase)
 /// to placeholders.
 fn from_settings(settings: &BTreeMap<String, String>) -> Placeholders {

@@ -8,7 +8,7 @@ pub mod split;
 
 use crate::discover::{SqlFile, SqlRole};
 use crate::model::{
-    Change, Dialect, Downgrade, Framework, Migration, Op, ParseIssue, Span, Statement,
+    Change, Dialect, Downgrade, Framework, Migration, Op, ParseIssue, Span, Statement, Transaction,
 };
 use crate::overrides;
 use std::sync::Arc;
@@ -176,6 +176,7 @@ pub fn read_sql_migration(
     m.dialect = dialect;
     m.repeatable = file.role == SqlRole::Repeatable;
     let text: &str = &source;
+    m.transaction = transaction_of(file, text);
     match dbmate_sections(text) {
         Some((up, down)) => {
             let parsed = parse_with(&text[up.clone()], dialect, reading).shift(up.start);
@@ -193,6 +194,49 @@ pub fn read_sql_migration(
     m
 }
 
+/// How the tool the file's layout names runs it (PostgreSQL): dbmate wraps each migration in a
+/// transaction unless its `-- migrate:up` line says `transaction:false`; golang-migrate and
+/// Prisma send the file as one query; Flyway decides from the statements (and its settings,
+/// which the project adds); other files run statement by statement (`psql -f`).
+fn transaction_of(file: &SqlFile, text: &str) -> Transaction {
+    let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+    if let Some(up) = text
+        .lines()
+        .find(|l| l.trim_start().strip_prefix("--").is_some_and(|r| r.trim_start().starts_with("migrate:up")))
+    {
+        return if up.contains("transaction:false") {
+            Transaction::Autocommit {
+                by: "dbmate runs it outside a transaction (transaction:false)".into(),
+            }
+        } else {
+            Transaction::Wrapped {
+                by: "dbmate runs each migration in a transaction (unless `-- migrate:up \
+                     transaction:false`)"
+                    .into(),
+            }
+        };
+    }
+    if name.ends_with(".up.sql") {
+        Transaction::OneQuery {
+            by: "golang-migrate".into(),
+        }
+    } else if name == "migration.sql" {
+        Transaction::OneQuery {
+            by: "Prisma Migrate".into(),
+        }
+    } else if name.contains("__")
+        && (file.role == SqlRole::Up && name.starts_with('V')
+            || file.role == SqlRole::Repeatable && name.starts_with("R__"))
+    {
+        Transaction::Flyway {
+            mixed: false,
+            execute_in_transaction: None,
+        }
+    } else {
+        Transaction::Unknown
+    }
+}
+
 /// A downgrade read from SQL text: empty when it holds no statements.
 pub fn downgrade_from_sql(
     text: &str,
@@ -205,7 +249,7 @@ pub fn downgrade_from_sql(
         .statements
         .into_iter()
         .flat_map(|s| s.changes.into_iter().map(|(op, _)| op))
-        .filter(|op| !matches!(op, Op::Neutral { .. }))
+        .filter(|op| !matches!(op, Op::Neutral { .. } | Op::Setting { .. }))
         .collect();
     if changes.is_empty() {
         Downgrade::Empty

@@ -101,7 +101,11 @@ impl Schema {
                 to,
             } => self.rename_function(name, args.as_deref(), *procedure, to, emit),
             Op::CreateIndex(ix) => self.create_index(ix, emit),
-            Op::DataChange { .. } | Op::Neutral { .. } | Op::Opaque { .. } => {}
+            Op::DataChange { .. }
+            | Op::Neutral { .. }
+            | Op::Setting { .. }
+            | Op::Maintenance { .. }
+            | Op::Opaque { .. } => {}
         }
     }
 }

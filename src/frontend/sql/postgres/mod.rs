@@ -7,6 +7,7 @@
 pub mod cockroach;
 mod neutral;
 mod objects;
+mod operational;
 mod plpgsql;
 mod routines;
 mod syntax;
@@ -293,6 +294,10 @@ fn statement_ops(node: &SyntaxNode, text: &str, out: &mut Vec<(Op, Span)>, depth
             objects::data_change(node, span, out)
         }
         K::DO => plpgsql::do_block(node, text, span, out, depth),
+        K::SET => operational::set(node, span, out),
+        K::VACUUM => operational::vacuum(node, span, out),
+        K::CLUSTER => operational::cluster(node, span, out),
+        K::REINDEX => operational::reindex(node, span, out),
         kind => other_statement(kind, span, out),
     }
     if out.len() == before {

@@ -86,6 +86,7 @@ pub(super) fn column_def(node: &SyntaxNode) -> Option<(ColumnDef, Vec<Constraint
     let mut col = ColumnDef::new(name.clone(), ty);
     if ty_node.as_ref().is_some_and(is_serial) {
         col.default = Some("nextval(…)".to_string());
+        col.volatile_default = true;
         col.nullable = false;
     }
     let mut constraints = Vec::new();
@@ -93,7 +94,11 @@ pub(super) fn column_def(node: &SyntaxNode) -> Option<(ColumnDef, Vec<Constraint
         match c.kind() {
             K::NOT_NULL_CONSTRAINT => col.nullable = false,
             K::NULL_CONSTRAINT => col.nullable = true,
-            K::DEFAULT_CONSTRAINT => col.default = Some(expr_text_after_keyword(&c)),
+            K::DEFAULT_CONSTRAINT => {
+                let default = expr_text_after_keyword(&c);
+                col.volatile_default = crate::expression::is_volatile(&default);
+                col.default = Some(default);
+            }
             K::GENERATED_CONSTRAINT => {
                 col.generated = true;
                 col.generated_from = expression_columns(&c);
@@ -222,6 +227,7 @@ pub(super) fn alter_table(node: &SyntaxNode, span: Span, out: &mut Vec<(Op, Span
             | K::RENAME_CONSTRAINT => constraint_action(&table, &action, aspan, out),
             K::TABLE_RENAME_TO | K::SET_SCHEMA => table_action(&table, &action, aspan, out),
             K::COMMA | K::SEMICOLON => {}
+            _ if super::operational::alter_table_action(&table, &action, aspan, out) => {}
             kind => out.push((other_action(&table, kind), aspan)),
         }
     }
