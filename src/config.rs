@@ -271,7 +271,10 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
             ),
         ));
     }
-    if c.lock_timeout.as_deref().is_some_and(|t| t.trim().is_empty()) {
+    if c.lock_timeout
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
         return Err((
             "lock_timeout".into(),
             "lock_timeout: give the runner's setting, e.g. \"5s\"".into(),

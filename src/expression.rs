@@ -260,6 +260,37 @@ pub fn check_may_reject_null(expr: &str) -> bool {
     })
 }
 
+/// Built-in functions PostgreSQL marks volatile that defaults call (`pg_proc.provolatile =
+/// 'v'`): a default calling one is evaluated per row.
+const VOLATILE_FUNCTIONS: &[&str] = &[
+    "random",
+    "random_normal",
+    "gen_random_uuid",
+    "gen_random_bytes",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "uuidv4",
+    "uuidv7",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "setval",
+    "txid_current",
+    "pg_current_xact_id",
+];
+
+/// Whether a default expression calls a function known to be volatile (`gen_random_uuid()`,
+/// `random()`, `clock_timestamp()`, `nextval(…)`): adding a column with such a default
+/// rewrites the table, since each row gets its own value. `now()` and `CURRENT_TIMESTAMP` are
+/// stable (one value per statement) and do not; a user function is not known here.
+pub fn is_volatile(expr: &str) -> bool {
+    expression_words(expr).iter().any(|w| {
+        let name = w.text.rsplit('.').next().unwrap_or(&w.text);
+        w.called && !w.quoted && VOLATILE_FUNCTIONS.contains(&name)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::{check_columns, check_may_reject_null};
@@ -323,35 +354,4 @@ mod tests {
             "length(code) <= 10 AND code <> 'is'"
         ));
     }
-}
-
-/// Built-in functions PostgreSQL marks volatile that defaults call (`pg_proc.provolatile =
-/// 'v'`): a default calling one is evaluated per row.
-const VOLATILE_FUNCTIONS: &[&str] = &[
-    "random",
-    "random_normal",
-    "gen_random_uuid",
-    "gen_random_bytes",
-    "uuid_generate_v1",
-    "uuid_generate_v1mc",
-    "uuid_generate_v4",
-    "uuidv4",
-    "uuidv7",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "setval",
-    "txid_current",
-    "pg_current_xact_id",
-];
-
-/// Whether a default expression calls a function known to be volatile (`gen_random_uuid()`,
-/// `random()`, `clock_timestamp()`, `nextval(…)`): adding a column with such a default
-/// rewrites the table, since each row gets its own value. `now()` and `CURRENT_TIMESTAMP` are
-/// stable (one value per statement) and do not; a user function is not known here.
-pub fn is_volatile(expr: &str) -> bool {
-    expression_words(expr).iter().any(|w| {
-        let name = w.text.rsplit('.').next().unwrap_or(&w.text);
-        w.called && !w.quoted && VOLATILE_FUNCTIONS.contains(&name)
-    })
 }

@@ -27,6 +27,15 @@ impl LockMode {
         }
     }
 
+    /// `a SHARE` / `an ACCESS EXCLUSIVE`.
+    pub fn with_article(self) -> String {
+        let article = match self {
+            LockMode::RowExclusive | LockMode::AccessExclusive => "an",
+            _ => "a",
+        };
+        format!("{article} {self}")
+    }
+
     /// What the application cannot do on the table while it is held.
     pub fn blocks(self) -> &'static str {
         match self {
@@ -208,7 +217,9 @@ impl Migration {
                 mixed,
                 execute_in_transaction,
             } => match execute_in_transaction {
-                Some(true) => Some("its Flyway script configuration sets executeInTransaction=true".into()),
+                Some(true) => {
+                    Some("its Flyway script configuration sets executeInTransaction=true".into())
+                }
                 Some(false) => None,
                 None => self.flyway_transaction(*mixed, statements_with_ops()),
             },
@@ -238,7 +249,11 @@ impl Migration {
             "Flyway refuses a script that mixes statements that cannot run in a transaction with \
              {} other statement{} unless `mixed` is true (split the script)",
             statements.len() - non_tx,
-            if statements.len() - non_tx == 1 { "" } else { "s" }
+            if statements.len() - non_tx == 1 {
+                ""
+            } else {
+                "s"
+            }
         ))
     }
 }

@@ -93,7 +93,10 @@ fn changes_identify(x: &Migration) -> bool {
     let schema_op = |op: &Op| {
         !matches!(
             op,
-            Op::Neutral { .. } | Op::Setting { .. } | Op::Maintenance { .. } | Op::DataChange { .. }
+            Op::Neutral { .. }
+                | Op::Setting { .. }
+                | Op::Maintenance { .. }
+                | Op::DataChange { .. }
         )
     };
     x.changes.iter().any(|c| schema_op(&c.op))

@@ -56,9 +56,10 @@ pub fn check(cx: &LockContext, out: &mut Vec<Diagnostic>) {
                 ci,
                 message,
                 format!(
-                    "checks every row of {} while holding a {lock} lock: {} of {} wait until it \
+                    "checks every row of {} while holding {} lock: {} of {} wait until it \
                      commits",
                     table_q(table),
+                    lock.with_article(),
                     lock.blocks(),
                     table_q(table)
                 ),

@@ -79,7 +79,9 @@ impl<'a> LockContext<'a> {
     }
 
     /// The changes on tables that existed before the step, with their facts.
-    pub fn on_existing_tables(&self) -> impl Iterator<Item = (usize, &crate::model::Change, &ChangeFacts)> {
+    pub fn on_existing_tables(
+        &self,
+    ) -> impl Iterator<Item = (usize, &crate::model::Change, &ChangeFacts)> {
         self.migration
             .changes
             .iter()
@@ -157,8 +159,11 @@ fn step_facts(step: &[(usize, &Migration)], index: usize, before: &Schema) -> Ve
                         new_indexes.insert(name, ix.table.clone());
                     }
                 }
-                Op::AddConstraint { table, constraint } if constraint.kind == ConstraintKind::Check => {
-                    if let Some(col) = constraint.expression.as_deref().and_then(is_not_null_check) {
+                Op::AddConstraint { table, constraint }
+                    if constraint.kind == ConstraintKind::Check =>
+                {
+                    if let Some(col) = constraint.expression.as_deref().and_then(is_not_null_check)
+                    {
                         match (&constraint.name, constraint.not_valid) {
                             (_, false) => {
                                 checked.insert((table.clone(), col));
@@ -190,7 +195,9 @@ fn step_facts(step: &[(usize, &Migration)], index: usize, before: &Schema) -> Ve
             }
             let new_table = lock.as_ref().is_some_and(|(t, _)| new_tables.contains(t));
             let not_null_checked = match &c.op {
-                Op::SetNotNull { table, column } => checked.contains(&(table.clone(), column.clone())),
+                Op::SetNotNull { table, column } => {
+                    checked.contains(&(table.clone(), column.clone()))
+                }
                 _ => false,
             };
             if *mi == index {

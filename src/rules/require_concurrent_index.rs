@@ -56,7 +56,8 @@ pub fn check(cx: &LockContext, out: &mut Vec<Diagnostic>) {
             ci,
             message,
             format!(
-                "holds a {mode} lock on {} until it commits: {} of {} wait",
+                "holds {} lock on {} until it commits: {} of {} wait",
+                mode.with_article(),
                 table_q(table),
                 mode.blocks(),
                 table_q(table)

@@ -126,10 +126,10 @@ impl Schema {
                     self.tables_of_type(name, &mut t.tables);
                 }
                 Op::DataChange { .. }
-            | Op::Neutral { .. }
-            | Op::Setting { .. }
-            | Op::Maintenance { .. }
-            | Op::Opaque { .. } => {}
+                | Op::Neutral { .. }
+                | Op::Setting { .. }
+                | Op::Maintenance { .. }
+                | Op::Opaque { .. } => {}
             }
         }
         // Views over what the migration touches may go with it (CASCADE).

@@ -74,14 +74,14 @@ fn claim_shown(rule: &str, run: &Run) -> bool {
                     constraint.kind,
                     ConstraintKind::PrimaryKey | ConstraintKind::Unique
                 ),
-                Op::AddColumn { constraints, .. } => constraints.iter().any(|c| {
-                    matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
-                }),
-                _ => false,
-            })
-                && o.locks
+                Op::AddColumn { constraints, .. } => constraints
                     .iter()
-                    .any(|(_, m)| BLOCKS_WRITES.contains(&m.as_str()))
+                    .any(|c| matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)),
+                _ => false,
+            }) && o
+                .locks
+                .iter()
+                .any(|(_, m)| BLOCKS_WRITES.contains(&m.as_str()))
         }),
         "constraint-not-valid" => any(&|o| {
             o.any_op(|op| match op {
@@ -119,7 +119,12 @@ fn tables(conn: &mut Conn) -> BTreeMap<String, (String, String)> {
     )
     .unwrap_or_else(|e| panic!("reading pg_class: {e}"))
     .into_iter()
-    .filter_map(|r| Some((r.first()?.clone()?, (r.get(1)?.clone()?, r.get(2)?.clone()?))))
+    .filter_map(|r| {
+        Some((
+            r.first()?.clone()?,
+            (r.get(1)?.clone()?, r.get(2)?.clone()?),
+        ))
+    })
     .collect()
 }
 
@@ -132,7 +137,12 @@ fn scalar(conn: &mut Conn, sql: &str) -> String {
 }
 
 /// The locks `pid` holds or waits for on the given tables (oid to name).
-fn locks_of(watcher: &mut Conn, pid: &str, names: &BTreeMap<String, String>, granted: bool) -> Vec<(String, String)> {
+fn locks_of(
+    watcher: &mut Conn,
+    pid: &str,
+    names: &BTreeMap<String, String>,
+    granted: bool,
+) -> Vec<(String, String)> {
     watcher
         .query(&format!(
             "SELECT relation::text, mode FROM pg_locks WHERE pid = {pid} AND granted = {granted} \
@@ -163,7 +173,12 @@ fn flyway_non_transactional(sql: &str) -> bool {
 }
 
 /// Runs the statements of the last migration (already preceded by the others) and watches.
-fn run_watched(pg: &Cluster, db: &str, statements: Vec<(String, Vec<Op>)>, timeout: Option<&str>) -> Run {
+fn run_watched(
+    pg: &Cluster,
+    db: &str,
+    statements: Vec<(String, Vec<Op>)>,
+    timeout: Option<&str>,
+) -> Run {
     let mut session = pg.connect(db).unwrap_or_else(|e| panic!("{e}"));
     let mut watcher = pg.connect(db).unwrap_or_else(|e| panic!("{e}"));
     if let Some(t) = timeout {
@@ -185,10 +200,17 @@ fn run_watched(pg: &Cluster, db: &str, statements: Vec<(String, Vec<Op>)>, timeo
         let _ = session.execute("ROLLBACK");
     }
     let pid = scalar(&mut session, "SELECT pg_backend_pid()");
+    // The tables that existed before the migration: those the claims are about.
+    let existing = tables(&mut session);
     for (sql, ops) in statements {
-        let before = tables(&mut session);
-        let names: BTreeMap<String, String> =
-            before.iter().map(|(n, (oid, _))| (oid.clone(), n.clone())).collect();
+        let before: BTreeMap<String, (String, String)> = tables(&mut session)
+            .into_iter()
+            .filter(|(n, (oid, _))| existing.get(n).is_some_and(|(o, _)| o == oid))
+            .collect();
+        let names: BTreeMap<String, String> = before
+            .iter()
+            .map(|(n, (oid, _))| (oid.clone(), n.clone()))
+            .collect();
         let mut o = Observed {
             lock_timeout: scalar(&mut session, "SELECT current_setting('lock_timeout')"),
             ops: ops.clone(),
@@ -199,7 +221,9 @@ fn run_watched(pg: &Cluster, db: &str, statements: Vec<(String, Vec<Op>)>, timeo
             watcher.execute("BEGIN").unwrap_or_else(|e| panic!("{e}"));
             for name in before.keys() {
                 watcher
-                    .execute(&format!("LOCK TABLE \"{name}\" IN SHARE UPDATE EXCLUSIVE MODE"))
+                    .execute(&format!(
+                        "LOCK TABLE \"{name}\" IN SHARE UPDATE EXCLUSIVE MODE"
+                    ))
                     .unwrap_or_else(|e| panic!("{e}"));
             }
             let text = sql.clone();
@@ -211,7 +235,9 @@ fn run_watched(pg: &Cluster, db: &str, statements: Vec<(String, Vec<Op>)>, timeo
                 }
                 std::thread::sleep(std::time::Duration::from_millis(25));
             }
-            watcher.execute("ROLLBACK").unwrap_or_else(|e| panic!("{e}"));
+            watcher
+                .execute("ROLLBACK")
+                .unwrap_or_else(|e| panic!("{e}"));
             session = worker
                 .join()
                 .unwrap_or_else(|_| panic!("{sql}: the session panicked"))
@@ -228,7 +254,9 @@ fn run_watched(pg: &Cluster, db: &str, statements: Vec<(String, Vec<Op>)>, timeo
                 .filter_map(|r| names.get(r.first()?.as_ref()?).cloned())
                 .collect();
             o.rewritten = rewritten(&before, &tables(&mut session));
-            session.execute("COMMIT").unwrap_or_else(|e| panic!("{sql}: {e}"));
+            session
+                .execute("COMMIT")
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         if o.rewritten.is_empty() {
             o.rewritten = rewritten(&before, &tables(&mut session));
@@ -254,7 +282,11 @@ fn rewritten(
 fn configured_timeout(project_files: &[(String, String)]) -> Option<String> {
     project_files.iter().find_map(|(_, body)| {
         body.lines().find_map(|l| {
-            let v = l.trim().strip_prefix("lock_timeout")?.trim().strip_prefix('=')?;
+            let v = l
+                .trim()
+                .strip_prefix("lock_timeout")?
+                .trim()
+                .strip_prefix('=')?;
             Some(v.trim().trim_matches('"').to_string())
         })
     })
@@ -295,11 +327,25 @@ pub fn check_lock_examples(pg: &Cluster) -> usize {
                 .iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    let ops = m.changes.iter().filter(|c| c.statement == i).map(|c| c.op.clone());
-                    (m.source[s.span.start..s.span.end].trim_end_matches(';').to_string(), ops.collect())
+                    let ops = m
+                        .changes
+                        .iter()
+                        .filter(|c| c.statement == i)
+                        .map(|c| c.op.clone());
+                    (
+                        m.source[s.span.start..s.span.end]
+                            .trim_end_matches(';')
+                            .to_string(),
+                        ops.collect(),
+                    )
                 })
                 .collect();
-            let run = run_watched(pg, &db, statements, configured_timeout(&project_files).as_deref());
+            let run = run_watched(
+                pg,
+                &db,
+                statements,
+                configured_timeout(&project_files).as_deref(),
+            );
             let shown = claim_shown(rule.name(), &run);
             let want = ex.section == "Bad";
             if shown != want {

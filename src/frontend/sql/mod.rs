@@ -200,10 +200,11 @@ pub fn read_sql_migration(
 /// which the project adds); other files run statement by statement (`psql -f`).
 fn transaction_of(file: &SqlFile, text: &str) -> Transaction {
     let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
-    if let Some(up) = text
-        .lines()
-        .find(|l| l.trim_start().strip_prefix("--").is_some_and(|r| r.trim_start().starts_with("migrate:up")))
-    {
+    if let Some(up) = text.lines().find(|l| {
+        l.trim_start()
+            .strip_prefix("--")
+            .is_some_and(|r| r.trim_start().starts_with("migrate:up"))
+    }) {
         return if up.contains("transaction:false") {
             Transaction::Autocommit {
                 by: "dbmate runs it outside a transaction (transaction:false)".into(),

@@ -140,7 +140,11 @@ pub(super) fn alter_table_action(
                 .descendants_with_tokens()
                 .any(|t| t.kind() == K::CONCURRENTLY_KW);
             out.push((
-                maintenance(Maintenance::DetachPartition, Some(table.clone()), concurrently),
+                maintenance(
+                    Maintenance::DetachPartition,
+                    Some(table.clone()),
+                    concurrently,
+                ),
                 span,
             ));
             return true;
