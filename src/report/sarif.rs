@@ -46,9 +46,11 @@ pub fn render(project: &Project, result: &LintResult) -> String {
         .collect();
     let index: HashMap<Rule, usize> = Rule::ALL.iter().enumerate().map(|(i, r)| (*r, i)).collect();
     let mut locators: HashMap<usize, Locator> = HashMap::new();
-    let results: Vec<Value> = result
-        .findings
-        .iter()
+    // Errors first (stable: history order within a level), as a reader of the log wants them.
+    let mut ordered: Vec<&crate::lint::Finding> = result.findings.iter().collect();
+    ordered.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let results: Vec<Value> = ordered
+        .into_iter()
         .map(|f| {
             let m = &project.migrations[f.migration];
             let loc = locators
