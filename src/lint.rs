@@ -267,7 +267,31 @@ pub fn lint_against(
             .then(a.rule.cmp(&b.rule))
             .then(a.message.cmp(&b.message))
     });
+    drop_engine_duplicates(project, &mut result.findings);
     result
+}
+
+/// A file that several engines' histories read (Synapse's `.sql` beside `.sql.sqlite`) gives
+/// each history its own migration: a finding that another engine's migration of the same file
+/// already gave is said once. (Spans are not compared: each engine's parser places a statement
+/// its own way.)
+fn drop_engine_duplicates(project: &Project, findings: &mut Vec<Finding>) {
+    let mut kept: BTreeMap<(&str, Rule, String), usize> = BTreeMap::new();
+    let mut keep = Vec::with_capacity(findings.len());
+    for f in findings.iter() {
+        let path = project.migrations[f.migration].path.as_str();
+        let key = (path, f.rule, f.message.clone());
+        let duplicate = match kept.get(&key) {
+            Some(&mi) => mi != f.migration,
+            None => {
+                kept.insert(key, f.migration);
+                false
+            }
+        };
+        keep.push(!duplicate);
+    }
+    let mut flags = keep.into_iter();
+    findings.retain(|_| flags.next().unwrap_or(true));
 }
 
 fn classify(

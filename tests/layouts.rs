@@ -77,23 +77,21 @@ fn synapse_like_schema_folder() {
             .any(|(_, r, _)| r == "add-unique" || r == "parse-error"),
         "{found:#?}"
     );
-    // Once per engine: the rename in 74, the drop of a table only the dump created in 75.
-    assert_eq!(
-        rules_in(&found, "01rename_member.sql"),
-        ["rename-column", "rename-column"]
-    );
+    // Once, though both engines' histories read the file (one database is deployed): the rename
+    // in 74, the drop of a table only the dump created in 75.
+    assert_eq!(rules_in(&found, "01rename_member.sql"), ["rename-column"]);
     let drops: Vec<&(String, String, String)> = found
         .iter()
         .filter(|(f, r, _)| f == "drop_old_tables.sql" && r == "drop-table")
         .collect();
-    assert_eq!(drops.len(), 2, "{found:#?}");
+    assert_eq!(drops.len(), 1, "{found:#?}");
     assert!(
         drops.iter().all(|(_, _, m)| !m.contains("never created")),
         "the dump created `groups`: {drops:?}"
     );
     assert_eq!(
         rules_in(&found, "02_backfill_receipts.py"),
-        ["opaque-change", "opaque-change"],
+        ["opaque-change"],
         "a Python delta is part of its version, and opaque"
     );
     assert_eq!(

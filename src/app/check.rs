@@ -268,7 +268,7 @@ fn settings(cfg: &Config, flags: &[String]) -> Result<Settings, String> {
 
 /// What a run that found no migration at all says: where it looked, what it set aside, and
 /// how to point it at the migrations.
-fn nothing_found(root: &Path, cfg: &Config, project: &Project) -> String {
+pub(crate) fn nothing_found(root: &Path, cfg: &Config, project: &Project) -> String {
     let mut msg = format!("no migrations found under {}", root.display());
     if !cfg.roots.is_empty() {
         let roots: Vec<&str> = cfg.roots.iter().map(|r| r.path.as_str()).collect();

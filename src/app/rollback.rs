@@ -120,6 +120,10 @@ pub fn run(req: &RollbackRequest) -> Result<RollbackOutcome, String> {
             (p, head, "working tree".to_string())
         }
     };
+    // Nothing to compare is no verdict: a "safe" here would be a gate that read nothing.
+    if now_project.migrations.is_empty() {
+        return Err(super::check::nothing_found(&st.root, &st.cfg, &now_project));
+    }
     let mut notes = Vec::new();
     let mut now = Side::all(&now_project, now_label.clone());
     let mut unknown_applied = Vec::new();

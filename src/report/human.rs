@@ -6,6 +6,7 @@ use crate::model::Migration;
 use crate::project::Project;
 use crate::rules::Severity;
 use crate::signoff::Mode;
+use crate::source::LineIndex;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::fmt::Write;
 
@@ -22,9 +23,15 @@ pub fn render_check(project: &Project, result: &LintResult, opts: HumanOptions) 
     if opts.verbose {
         out.push_str(&render_classes(project, result));
     }
+    // Findings come grouped by file: index each file's lines once, not once per finding.
+    let mut lines: Option<(usize, LineIndex)> = None;
     for f in result.findings.iter().filter(|f| f.suppressed.is_none()) {
         let m = &project.migrations[f.migration];
-        out.push_str(&render_finding(&renderer, m, f, result.signoff_mode));
+        if lines.as_ref().is_none_or(|(i, _)| *i != f.migration) {
+            lines = Some((f.migration, LineIndex::new(&m.source)));
+        }
+        let index = lines.as_ref().map(|(_, index)| index);
+        out.push_str(&render_finding(&renderer, m, f, result.signoff_mode, index));
         out.push_str("\n\n");
     }
     for f in result.findings.iter().filter(|f| f.suppressed.is_some()) {
@@ -86,7 +93,13 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn render_finding(renderer: &Renderer, m: &Migration, f: &Finding, mode: Mode) -> String {
+fn render_finding(
+    renderer: &Renderer,
+    m: &Migration,
+    f: &Finding,
+    mode: Mode,
+    lines: Option<&LineIndex>,
+) -> String {
     let level = match f.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -100,7 +113,10 @@ fn render_finding(renderer: &Renderer, m: &Migration, f: &Finding, mode: Mode) -
         let _ = write!(s, "\n --> {}", m.path);
         return s;
     }
-    let (excerpt, line_start, span) = excerpt(text, f.span);
+    let (excerpt, line_start, span) = match lines {
+        Some(index) => excerpt(text, index, f.span),
+        None => excerpt(text, &LineIndex::new(text), f.span),
+    };
     let mut ann = AnnotationKind::Primary.span(span);
     if let Some(impact) = &f.impact {
         ann = ann.label(impact.as_str());
@@ -149,7 +165,11 @@ fn render_finding(renderer: &Renderer, m: &Migration, f: &Finding, mode: Mode) -
 }
 
 /// The lines around `span`, with the span rebased onto them (large files stay cheap to render).
-fn excerpt(text: &str, span: crate::model::Span) -> (&str, usize, std::ops::Range<usize>) {
+fn excerpt<'t>(
+    text: &'t str,
+    lines: &LineIndex,
+    span: crate::model::Span,
+) -> (&'t str, usize, std::ops::Range<usize>) {
     let start = span.start.min(text.len());
     let end = span.end.clamp(start, text.len());
     let line_begin = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
@@ -173,7 +193,7 @@ fn excerpt(text: &str, span: crate::model::Span) -> (&str, usize, std::ops::Rang
     if line_end > start && text[..line_end].ends_with('\r') {
         line_end -= 1;
     }
-    let line_start = text[..line_begin].matches('\n').count() + 1;
+    let line_start = lines.line_of(line_begin) + 1;
     let rel_start = start - line_begin;
     let rel_end = end.min(line_end).max(start) - line_begin;
     let rel_end = if rel_end == rel_start {

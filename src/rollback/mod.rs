@@ -337,9 +337,22 @@ fn compare_history(key: &str, pairing: &Pairing, report: &mut Report) {
     for b in breakages {
         let m = &now.project.migrations[b.at.migration];
         let change = m.changes.get(b.at.change);
+        let span = change.map(|c| c.span).unwrap_or_default();
+        // A file every engine's history reads (Synapse's `.sql` beside `.sql.sqlite`) breaks
+        // the same way in each: one database is deployed, so it is one breakage.
+        // (Spans are not compared: each engine's parser places a statement its own way.)
+        let seen = report.breakages.iter().any(|r| {
+            r.breakage.rule == b.rule
+                && r.breakage.object == b.object
+                && r.breakage.message == b.message
+                && now.project.migrations[r.migration].path == m.path
+        });
+        if seen {
+            continue;
+        }
         report.breakages.push(BreakageReport {
             migration: b.at.migration,
-            span: change.map(|c| c.span).unwrap_or_default(),
+            span,
             overridden: change
                 .and_then(|c| m.override_for(c))
                 .and_then(|(_, o)| o.reason.clone()),
@@ -534,6 +547,10 @@ pub fn replay_pair(
 
 /// A migration ahead of the target: its opaque changes and unreadable parts, and its downgrade.
 fn record_ahead(i: usize, m: &Migration, report: &mut Report) {
+    // One file read by several engines' histories is one migration of the deployed database.
+    if report.ahead.iter().any(|a| a.path == m.path) {
+        return;
+    }
     for c in &m.changes {
         if let Op::Opaque { reason, .. } = &c.op {
             report.opaque.push(OpaqueReport {

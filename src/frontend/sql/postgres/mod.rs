@@ -46,8 +46,9 @@ pub fn parse(text: &str) -> ParsedSql {
     let errors = parse.errors();
 
     let mut out = ParsedSql::default();
-    // Comments matter only as overrides; skip the walk over every token when there can be none.
-    if contains_ci(text, "compat") {
+    // Comments matter only as overrides (`compat:`, see overrides.rs); skip the walk over every
+    // token when there can be none.
+    if contains_ci(text, "compat:") {
         for token in root
             .descendants_with_tokens()
             .filter_map(|e| e.into_token())
