@@ -3,27 +3,8 @@
 //! code at the target.
 
 mod common;
+use common::{FLYWAY_DIR as M, rollback_base as base, rollsafe_all as rollsafe};
 use common::{commit_files as commit, git, git_repo as repo, write};
-use std::path::Path;
-
-fn rollsafe(dir: &Path, args: &[&str]) -> (i32, String) {
-    common::rollsafe(dir, args).code_and_all()
-}
-
-const M: &str = "db/migration";
-
-fn base() -> tempfile::TempDir {
-    let dir = repo();
-    commit(
-        dir.path(),
-        &[(
-            &format!("{M}/V1__init.sql"),
-            "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), bio text);\n",
-        )],
-        "v1",
-    );
-    dir
-}
 
 #[test]
 fn renamed_moved_and_deleted_migrations_were_applied_already() {

@@ -422,3 +422,26 @@ pub fn example_file_path(lang: &str, name: &str) -> String {
         },
     }
 }
+
+/// The Flyway folder of the rollback tests' repositories.
+pub const FLYWAY_DIR: &str = "db/migration";
+
+/// A git repository whose tag `v1` holds one Flyway migration creating `users`: the target the
+/// rollback tests roll back to.
+pub fn rollback_base() -> tempfile::TempDir {
+    let dir = git_repo();
+    commit_files(
+        dir.path(),
+        &[(
+            &format!("{FLYWAY_DIR}/V1__init.sql"),
+            "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), bio text);\n",
+        )],
+        "v1",
+    );
+    dir
+}
+
+/// `rollsafe ARGS` in `dir`: exit code and everything printed.
+pub fn rollsafe_all(dir: &Path, args: &[&str]) -> (i32, String) {
+    rollsafe(dir, args).code_and_all()
+}
