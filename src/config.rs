@@ -266,8 +266,8 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
             format!(
                 "postgres_version: {v} is not a PostgreSQL major version rollsafe knows \
                  ({}–{})",
-                crate::rules::lock::OLDEST_POSTGRES,
-                crate::rules::lock::NEWEST_POSTGRES
+                crate::rules::lock_context::OLDEST_POSTGRES,
+                crate::rules::lock_context::NEWEST_POSTGRES
             ),
         ));
     }
@@ -413,7 +413,7 @@ fn postgres_version(v: &toml::Value) -> Option<u32> {
         toml::Value::Float(f) if f.is_finite() && *f >= 0.0 => *f as u32,
         _ => return None,
     };
-    (crate::rules::lock::OLDEST_POSTGRES..=crate::rules::lock::NEWEST_POSTGRES)
+    (crate::rules::lock_context::OLDEST_POSTGRES..=crate::rules::lock_context::NEWEST_POSTGRES)
         .contains(&major)
         .then_some(major)
 }

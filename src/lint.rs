@@ -66,7 +66,7 @@ pub struct Settings {
     /// `[overrides]`: the signoff an override needs to waive a finding.
     pub signoff: Policy,
     /// The PostgreSQL the lock rules judge for (`postgres_version`, `lock_timeout`).
-    pub postgres: crate::rules::lock::Postgres,
+    pub postgres: crate::rules::lock_context::Postgres,
 }
 
 impl Settings {
@@ -226,7 +226,7 @@ pub fn lint_against(
                         &step.events,
                         &settings.postgres,
                     )
-                    .map(|cx| crate::rules::lock::findings(&cx))
+                    .map(|cx| crate::rules::lock_context::findings(&cx))
                     .unwrap_or_default();
                     result.signoffs[mi] =
                         findings_for(m, mi, breakages, locks, settings, &mut result.findings);

@@ -1,4 +1,4 @@
-use super::lock::LockContext;
+use super::lock_context::LockContext;
 use super::{Diagnostic, Group, Rule, RuleMeta, Severity};
 use crate::model::{Maintenance, Op};
 

@@ -1,4 +1,4 @@
-use super::lock::{LockContext, table_q};
+use super::lock_context::{LockContext, table_q};
 use super::{Diagnostic, Group, Rule, RuleMeta, Severity};
 use crate::model::LockMode;
 

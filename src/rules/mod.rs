@@ -8,8 +8,8 @@ use crate::signoff::Signoff;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
-pub mod lock;
-pub use lock::LockContext;
+pub mod lock_context;
+pub use lock_context::LockContext;
 
 /// One thing the code written against `before` can no longer do.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
